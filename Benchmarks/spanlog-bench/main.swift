@@ -1,0 +1,131 @@
+// Engine throughput benchmark: a synthetic capture of 1,000,000 lines of about 100 bytes in
+// 10,000 nested spans, replayed through the capture decoder, the engine and the JSON renderer
+// to /dev/null on one thread.
+//
+//   swift run -c release spanlog-bench replay            # prints lines per second
+//   swift run -c release spanlog-bench generate FILE     # writes the capture for `spanlog replay`
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpanlogCore
+
+struct Workload {
+    var lines = 1_000_000
+    var spans = 10_000
+    var depth = 5
+    let pid: Int32 = 4242
+    let threads: [Int32] = [4242, 4243, 4244, 4245]
+
+    /// Spans are opened in chains `depth` deep (req > req.db > req.db.query …); every span
+    /// writes `lines / spans` lines, each in its own write as a line-buffered program does.
+    func capture() -> [UInt8] {
+        let header = CaptureHeader(monotonicToWallOffset: 1_790_000_000_000_000_000, session: 0x5eed,
+                                   startMonotonic: 1_000, host: "bench")
+        var out = CaptureEncoder.encode(header)
+        out.reserveCapacity(lines * 140)
+        var clock: UInt64 = 1_000
+        func tick() -> UInt64 { clock += 1_000; return clock }
+        CaptureEncoder.encode(.processStart(ProcessStart(timestamp: tick(), pid: pid, parentPid: 1, creatorTid: nil,
+                                                         comm: "bench-app")), into: &out)
+        let linesPerSpan = lines / spans
+        let tagNames = ["req", "db", "query", "row", "decode", "check", "cache", "http"]
+        var written = 0
+        var spanIndex = 0
+        while spanIndex < spans {
+            let tid = threads[(spanIndex / depth) % threads.count]
+            let chain = min(depth, spans - spanIndex)
+            var tags: [String] = []
+            for level in 0..<chain {
+                tags.append(tagNames[level % tagNames.count])
+                let tagText = tags.joined(separator: ".")
+                let enter = Array(">:t:\(tagText):item=\(spanIndex + level),user=\((spanIndex * 7) % 1000):\n".utf8)
+                CaptureEncoder.encode(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 3, target: .devNull,
+                                                        bytes: enter[...])), into: &out)
+                for lineNumber in 0..<linesPerSpan {
+                    let text = "2026-11-28 15:21:09,123 INFO worker-\(tid): processed item \(spanIndex + level)"
+                        + " line \(lineNumber) for user \(written % 997) in 3 ms; cache=hit status=ok\n"
+                    CaptureEncoder.encode(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 1, target: .stdout,
+                                                            bytes: Array(text.utf8)[...])), into: &out)
+                    written += 1
+                }
+            }
+            for level in stride(from: chain - 1, through: 0, by: -1) {
+                let tagText = tags[0...level].joined(separator: ".")
+                let exit = Array("<:t:\(tagText):status=200:\n".utf8)
+                CaptureEncoder.encode(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 3, target: .devNull,
+                                                        bytes: exit[...])), into: &out)
+            }
+            spanIndex += chain
+        }
+        CaptureEncoder.encode(.exit(timestamp: tick(), pid: pid, tid: pid, processExited: true), into: &out)
+        CaptureEncoder.encode(.stop(timestamp: tick()), into: &out)
+        return out
+    }
+}
+
+final class DevNullOutput: ByteOutput {
+    let fd = open("/dev/null", O_WRONLY)
+    func write(_ bytes: UnsafeRawBufferPointer) { _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    func flush() {}
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+func replayBenchmark(_ capture: [UInt8], rounds: Int) {
+    var best = Double.infinity
+    var lines = 0
+    for _ in 0..<rounds {
+        let started = monotonicSeconds()
+        var decoder = CaptureDecoder()
+        var engine: Engine?
+        do {
+            // Chunks of 1 MiB, as `spanlog replay` reads them.
+            for chunkStart in stride(from: 0, to: capture.count, by: 1 << 20) {
+                decoder.append(capture[chunkStart..<min(capture.count, chunkStart + (1 << 20))])
+                while let event = try decoder.next() {
+                    if engine == nil, let header = decoder.header {
+                        let configuration = EngineConfiguration(monotonicToWallOffset: header.monotonicToWallOffset,
+                                                                session: header.session)
+                        engine = Engine(configuration: configuration, sink: JSONRenderer(output: DevNullOutput()))
+                    }
+                    engine!.process(event)
+                }
+            }
+        } catch {
+            fatalError("benchmark capture is damaged: \(error)")
+        }
+        let elapsed = monotonicSeconds() - started
+        lines = engine!.stats.lines
+        best = min(best, elapsed)
+        print("round: \(lines) lines in \((elapsed * 1000).rounded() / 1000) s = \(Int(Double(lines) / elapsed)) lines/s")
+    }
+    print("best: \(Int(Double(lines) / best)) lines/s (\(capture.count) capture bytes, \(lines) lines)")
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "generate":
+    guard let path = arguments.dropFirst().first else {
+        print("usage: spanlog-bench generate FILE")
+        exit(2)
+    }
+    let capture = Workload().capture()
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else {
+        print("cannot create \(path)")
+        exit(2)
+    }
+    _ = capture.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    print("wrote \(capture.count) bytes to \(path)")
+case "replay", nil:
+    let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 3
+    replayBenchmark(Workload().capture(), rounds: rounds)
+default:
+    print("usage: spanlog-bench [replay [ROUNDS] | generate FILE]")
+    exit(2)
+}

@@ -1,0 +1,278 @@
+/// Settings that change what the engine reports, not how it reads events.
+public struct EngineConfiguration: Sendable {
+    /// Added to a monotonic event timestamp to get wall-clock nanoseconds since the epoch.
+    public var monotonicToWallOffset: Int64
+    /// Session number used in span uids (kept in capture headers so a replay gives the same uids).
+    public var session: UInt32
+    public var maxLineBytes = 16 * 1024
+    /// Close spans open longer than this many nanoseconds with status `timeout`.
+    public var spanTimeout: UInt64?
+    public var maxOpenSpans = 1_000_000
+    /// Emit a warning record for each marker error (they are always counted).
+    public var reportMarkerErrors = false
+
+    public init(monotonicToWallOffset: Int64, session: UInt32) {
+        self.monotonicToWallOffset = monotonicToWallOffset
+        self.session = session
+    }
+}
+
+/// Turns raw events into records: markers into spans, writes into lines attached to their
+/// enclosing span. Single-threaded: feed it from one thread.
+public final class Engine {
+    public let configuration: EngineConfiguration
+    public private(set) var stats = EngineStats()
+    private let sink: RecordSink
+    private var tracker: SpanTracker
+    private var lines: LineAssembler
+    private var markers = MarkerAssembler()
+    private var lastTimestamp: UInt64 = 0
+    private var nextTimeoutCheck: UInt64 = 0
+    private var stopped = false
+
+    public init(configuration: EngineConfiguration, sink: RecordSink) {
+        self.configuration = configuration
+        self.sink = sink
+        self.tracker = SpanTracker(session: configuration.session)
+        self.lines = LineAssembler(maxLineBytes: configuration.maxLineBytes)
+    }
+
+    public func process(_ event: RawEvent) {
+        guard !stopped else { return }
+        stats.events += 1
+        let timestamp = event.timestamp
+        if timestamp > lastTimestamp { lastTimestamp = timestamp }
+        if configuration.spanTimeout != nil, lastTimestamp >= nextTimeoutCheck { expireTimedOutSpans() }
+
+        switch event {
+        case .write(let write):
+            stats.writes += 1
+            if write.target == .devNull {
+                handleMarkerWrite(write)
+            } else {
+                handleLogWrite(write)
+            }
+        case .processStart(let start):
+            tracker.processStarted(start)
+        case .exec(_, let pid, let comm):
+            tracker.processExecuted(pid: pid, comm: comm)
+        case .exit(let timestamp, let pid, let tid, let processExited):
+            handleExit(pid: pid, tid: tid, processExited: processExited, at: timestamp)
+        case .lost(let timestamp, let count):
+            stats.lostEvents += count
+            emitWarning(.lostEvents, at: timestamp,
+                        message: "the kernel dropped \(count) events (ring buffer full); lines or markers are missing",
+                        details: [("count", .integer(Int64(clamping: count)))])
+        case .stop(let timestamp):
+            stop(at: timestamp)
+        }
+    }
+
+    /// Flushes partial lines and unfinished markers, reports still-open spans with status
+    /// `open`, and emits the final stats record. Further events are ignored.
+    public func stop(at timestamp: UInt64) {
+        guard !stopped else { return }
+        lastTimestamp = max(lastTimestamp, timestamp)
+        lines.flushAll(emit: emitLine)
+        markers.flushAll { handleMarkerOutcome($0, pid: 0, tid: 0, at: timestamp) }
+        let openAtStop = tracker.openCount
+        for instance in tracker.allOpen().reversed() { close(instance, status: .open, at: timestamp) }
+        stats.openSpans = openAtStop
+        sink.emit(.stats(StatsRecord(timestamp: wallClock(timestamp), stats: stats)))
+        stopped = true
+        sink.finish()
+    }
+
+    /// Emits a stats record now (for example on SIGUSR1 or at a reporting interval).
+    public func emitStats(at timestamp: UInt64) {
+        stats.openSpans = tracker.openCount
+        sink.emit(.stats(StatsRecord(timestamp: wallClock(timestamp), stats: stats)))
+    }
+
+    // MARK: Writes
+
+    private func handleLogWrite(_ write: WriteEvent) {
+        lines.feed(pid: write.pid, tid: write.tid, target: write.target, path: write.path, timestamp: write.timestamp,
+                   bytes: write.bytes, span: { self.tracker.enclosingSpan(pid: write.pid, tid: write.tid) },
+                   emit: emitLine)
+        if write.isTruncated {
+            // The bytes we could not capture may hold line ends: end the partial line here so
+            // the next write starts clean, and say so.
+            lines.flush(pid: write.pid, target: write.target, truncated: true, emit: emitLine)
+            stats.truncatedWrites += 1
+            stats.uncapturedBytes += write.writtenLength - write.bytes.count
+            emitWarning(.truncatedWrite, at: write.timestamp,
+                        message: "write of \(write.writtenLength) bytes captured in part (\(write.bytes.count) bytes)",
+                        pid: write.pid, tid: write.tid,
+                        details: [("fd", .integer(Int64(write.fd))),
+                                  ("written", .integer(Int64(write.writtenLength))),
+                                  ("captured", .integer(Int64(write.bytes.count)))])
+        }
+    }
+
+    private func emitLine(_ line: AssembledLine) {
+        stats.lines += 1
+        if line.truncated { stats.truncatedLines += 1 }
+        let level = LevelDetector.detect(line.text)
+        if let span = line.span {
+            span.lines += 1
+            if let level, level >= .error { span.errors += 1 }
+        }
+        let stream: LogStream
+        switch line.target {
+        case .stderr: stream = .stderr
+        case .file: stream = .file
+        case .stdout, .devNull: stream = .stdout
+        }
+        let record = LineRecord(
+            timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.comm(of: line.pid),
+            stream: stream, path: line.path, text: line.text, level: level, truncated: line.truncated,
+            span: line.span?.summary)
+        sink.emit(.line(record))
+    }
+
+    // MARK: Markers
+
+    private func handleMarkerWrite(_ write: WriteEvent) {
+        markers.feed(tid: write.tid, bytes: write.bytes) {
+            handleMarkerOutcome($0, pid: write.pid, tid: write.tid, at: write.timestamp)
+        }
+    }
+
+    private func handleMarkerOutcome(_ outcome: MarkerLineOutcome, pid: Int32, tid: Int32, at timestamp: UInt64) {
+        switch outcome {
+        case .marker(let marker):
+            stats.markers += 1
+            apply(marker, pid: pid, tid: tid, at: timestamp)
+        case .discarded:
+            stats.discardedLines += 1
+        case .error(let error, let text):
+            stats.markerErrors += 1
+            guard configuration.reportMarkerErrors else { return }
+            emitWarning(.markerError, at: timestamp, message: error.message, pid: pid, tid: tid,
+                        details: [("marker", .string(String(decoding: text, as: UTF8.self))),
+                                  ("column", .integer(Int64(error.column)))])
+        }
+    }
+
+    private func apply(_ marker: Marker, pid: Int32, tid: Int32, at timestamp: UInt64) {
+        let resolvedID: Int64
+        let owner: SpanOwner?
+        switch marker.id {
+        case .thread:
+            resolvedID = Int64(tid)
+            owner = .thread(tid)
+        case .process:
+            resolvedID = Int64(pid)
+            owner = .process(pid)
+        case .parent:
+            let parent = tracker.parentPid(of: pid) ?? 0
+            resolvedID = Int64(parent)
+            owner = .process(parent)
+        case .global:
+            resolvedID = 0
+            owner = .thread(tid)
+        case .number(let value):
+            resolvedID = value
+            owner = .thread(tid)
+        }
+
+        switch marker.direction {
+        case .enter:
+            _ = tracker.open(marker: marker, resolvedID: resolvedID, owner: owner, pid: pid, tid: tid, at: timestamp)
+            stats.spansStarted += 1
+            while tracker.openCount > configuration.maxOpenSpans, let oldest = tracker.oldestOpen(startedAtOrBefore: nil) {
+                stats.evictedSpans += 1
+                close(oldest, status: .evicted, at: timestamp)
+            }
+        case .exit:
+            let key = SpanKey(id: resolvedID, tags: marker.tags)
+            if let instance = tracker.closeMostRecent(key: key) {
+                finishClosed(instance, status: .ok, exitArgs: marker.args, at: timestamp)
+            } else {
+                stats.unmatchedExits += 1
+                let tags = marker.tags.joined(separator: ".")
+                emitWarning(.unmatchedExit, at: timestamp,
+                            message: "exit of span '\(tags)' id \(resolvedID) with no open span to close",
+                            pid: pid, tid: tid,
+                            details: [("id", .integer(resolvedID)), ("tags", .string(tags))])
+            }
+        }
+    }
+
+    // MARK: Exits, timeouts
+
+    private func handleExit(pid: Int32, tid: Int32, processExited: Bool, at timestamp: UInt64) {
+        markers.threadExited(tid) { handleMarkerOutcome($0, pid: pid, tid: tid, at: timestamp) }
+        let heir: SpanOwner? = processExited ? creatorOwner(of: pid) : .process(pid)
+        settle(tracker.takeOwned(by: .thread(tid)), heir: heir, at: timestamp)
+        guard processExited else { return }
+        lines.flush(pid: pid, emit: emitLine)
+        settle(tracker.takeOwned(by: .process(pid)), heir: heir, at: timestamp)
+        tracker.processExited(pid)
+    }
+
+    private func creatorOwner(of pid: Int32) -> SpanOwner? {
+        tracker.processes[pid]?.creatorTid.map { .thread($0) }
+    }
+
+    /// Spans whose owner ended: `t`/`p`/`pp` ones are abandoned, numeric and global ones pass to
+    /// `heir` (the process, then the thread that created it) and stay open.
+    private func settle(_ instances: [SpanInstance], heir: SpanOwner?, at timestamp: UInt64) {
+        guard !instances.isEmpty else { return }
+        var survivors: [SpanInstance] = []
+        for instance in instances.reversed() {
+            if instance.survivesOwner {
+                survivors.append(instance)
+            } else {
+                instance.owner = nil
+                stats.abandonedSpans += 1
+                close(instance, status: .abandoned, at: timestamp)
+            }
+        }
+        tracker.transfer(survivors.reversed(), to: heir)
+    }
+
+    private func expireTimedOutSpans() {
+        guard let timeout = configuration.spanTimeout else { return }
+        let now = lastTimestamp
+        nextTimeoutCheck = now + min(timeout / 4 + 1, 100_000_000)
+        guard now > timeout else { return }
+        while let oldest = tracker.oldestOpen(startedAtOrBefore: now - timeout) {
+            stats.timedOutSpans += 1
+            close(oldest, status: .timeout, at: now)
+        }
+        tracker.compactAgeQueue()
+    }
+
+    // MARK: Records
+
+    private func close(_ instance: SpanInstance, status: SpanStatus, at timestamp: UInt64) {
+        tracker.markClosed(instance)
+        finishClosed(instance, status: status, exitArgs: [], at: timestamp)
+    }
+
+    private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
+                              at timestamp: UInt64) {
+        stats.spansEnded += 1
+        if status == .ok { tracker.compactAgeQueue() }
+        let process = tracker.processes[instance.pid]
+        let record = SpanRecord(
+            summary: instance.summary, parent: instance.parent?.summary.uid, depth: instance.depth,
+            pid: instance.pid, tid: instance.tid, comm: process?.comm ?? "",
+            start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
+            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: instance.lines, errors: instance.errors,
+            status: status, container: process?.container, parentIsOpen: instance.parent?.isOpen ?? false)
+        sink.emit(.span(record))
+    }
+
+    private func emitWarning(_ kind: WarningRecord.Kind, at timestamp: UInt64, message: String, pid: Int32? = nil,
+                             tid: Int32? = nil, details: [(name: String, value: WarningRecord.DetailValue)] = []) {
+        sink.emit(.warning(WarningRecord(timestamp: wallClock(timestamp), kind: kind, message: message, pid: pid,
+                                         tid: tid, details: details)))
+    }
+
+    private func wallClock(_ monotonic: UInt64) -> Int64 {
+        Int64(bitPattern: monotonic) &+ configuration.monotonicToWallOffset
+    }
+}

@@ -1,0 +1,124 @@
+/// A complete line, with where and when its first byte was written.
+struct AssembledLine {
+    var pid: Int32
+    var target: WriteTarget
+    var path: String?
+    var text: ArraySlice<UInt8>
+    var timestamp: UInt64
+    var tid: Int32
+    var span: SpanInstance?
+    var truncated: Bool
+}
+
+/// Splits each (process, target) stream into lines. A line is attributed when its first byte is
+/// written, so a partial line remembers the span that enclosed that write.
+struct LineAssembler {
+    private struct Partial {
+        var bytes: [UInt8]
+        var timestamp: UInt64
+        var tid: Int32
+        var span: SpanInstance?
+        var path: String?
+        /// The line hit the length limit and was emitted; the rest up to `\n` is dropped.
+        var discarding: Bool
+    }
+
+    let maxLineBytes: Int
+    private var streams: [Int32: [WriteTarget: Partial]] = [:]
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = max(1, maxLineBytes)
+    }
+
+    mutating func feed(pid: Int32, tid: Int32, target: WriteTarget, path: String?, timestamp: UInt64,
+                       bytes: ArraySlice<UInt8>, span: () -> SpanInstance?, emit: (AssembledLine) -> Void) {
+        var start = bytes.startIndex
+        let end = bytes.endIndex
+        if var partial = streams[pid]?.removeValue(forKey: target) {
+            let newline = Self.newline(in: bytes, from: start)
+            let piece = bytes[start..<(newline ?? end)]
+            if !partial.discarding {
+                let room = maxLineBytes - partial.bytes.count
+                partial.bytes.append(contentsOf: piece.prefix(room))
+                if piece.count > room {
+                    emit(AssembledLine(pid: pid, target: target, path: path, text: partial.bytes[...], timestamp: partial.timestamp,
+                                       tid: partial.tid, span: partial.span, truncated: true))
+                    partial.discarding = true
+                }
+            }
+            guard let newline else {
+                streams[pid, default: [:]][target] = partial
+                return
+            }
+            if !partial.discarding {
+                emit(AssembledLine(pid: pid, target: target, path: path, text: Self.trimCarriageReturn(partial.bytes[...]),
+                                   timestamp: partial.timestamp, tid: partial.tid, span: partial.span, truncated: false))
+            }
+            start = newline + 1
+        }
+        guard start < end else { return }
+
+        let enclosing = span()
+        while start < end {
+            guard let newline = Self.newline(in: bytes, from: start) else {
+                let rest = bytes[start..<end]
+                var partial = Partial(bytes: Array(rest.prefix(maxLineBytes)), timestamp: timestamp, tid: tid,
+                                      span: enclosing, path: path, discarding: false)
+                if rest.count > maxLineBytes {
+                    emit(AssembledLine(pid: pid, target: target, path: path, text: partial.bytes[...],
+                                       timestamp: timestamp, tid: tid, span: enclosing, truncated: true))
+                    partial.discarding = true
+                }
+                streams[pid, default: [:]][target] = partial
+                return
+            }
+            let line = bytes[start..<newline]
+            if line.count > maxLineBytes {
+                emit(AssembledLine(pid: pid, target: target, path: path, text: line.prefix(maxLineBytes),
+                                   timestamp: timestamp, tid: tid, span: enclosing, truncated: true))
+            } else {
+                emit(AssembledLine(pid: pid, target: target, path: path, text: Self.trimCarriageReturn(line),
+                                   timestamp: timestamp, tid: tid, span: enclosing, truncated: false))
+            }
+            start = newline + 1
+        }
+    }
+
+    /// Ends the partial line of one stream (bytes the writer lost track of, for example after a
+    /// write the collector could only capture in part).
+    mutating func flush(pid: Int32, target: WriteTarget, truncated: Bool, emit: (AssembledLine) -> Void) {
+        guard let partial = streams[pid]?.removeValue(forKey: target) else { return }
+        Self.emitRemainder(partial, pid: pid, target: target, truncated: truncated, emit: emit)
+    }
+
+    /// Ends every partial line of a process (it exited, so no `\n` will come).
+    mutating func flush(pid: Int32, emit: (AssembledLine) -> Void) {
+        guard let partials = streams.removeValue(forKey: pid) else { return }
+        for (target, partial) in partials.sorted(by: { $0.value.timestamp < $1.value.timestamp }) {
+            Self.emitRemainder(partial, pid: pid, target: target, truncated: false, emit: emit)
+        }
+    }
+
+    mutating func flushAll(emit: (AssembledLine) -> Void) {
+        for pid in streams.keys.sorted() { flush(pid: pid, emit: emit) }
+    }
+
+    private static func emitRemainder(_ partial: Partial, pid: Int32, target: WriteTarget, truncated: Bool,
+                                      emit: (AssembledLine) -> Void) {
+        guard !partial.discarding, !partial.bytes.isEmpty else { return }
+        emit(AssembledLine(pid: pid, target: target, path: partial.path, text: trimCarriageReturn(partial.bytes[...]),
+                           timestamp: partial.timestamp, tid: partial.tid, span: partial.span, truncated: truncated))
+    }
+
+    private static func newline(in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer in
+            let offset = start - bytes.startIndex
+            guard let found = UnsafeBufferPointer(rebasing: buffer[offset...]).firstIndex(of: 0x0A) else { return nil }
+            return bytes.startIndex + offset + found
+        }
+    }
+
+    private static func trimCarriageReturn(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        line.last == 0x0D ? line.dropLast() : line
+    }
+}

@@ -1,0 +1,36 @@
+extension Marker {
+    /// The simple form of this marker, escaped so that parsing it gives this marker back:
+    /// `>:ID:TAGS:ARGS:`.
+    public var simpleForm: String {
+        var out = direction == .enter ? ">:" : "<:"
+        switch id {
+        case .global: break
+        case .thread: out += "t"
+        case .process: out += "p"
+        case .parent: out += "pp"
+        case .number(let value): out += String(value)
+        }
+        out += ":"
+        // An empty tag list and a single empty tag would both print as nothing; one empty tag
+        // cannot be written in the simple form, the JSON form has it.
+        out += tags.map { Self.escape($0, special: ".:<>=\\") }.joined(separator: ".")
+        out += ":"
+        if args.isEmpty {
+            out += ":"
+        } else {
+            out += args.map { Self.escape($0.name, special: ",=:<>\\") + "=" + Self.escape($0.value, special: ",:\\") }
+                .joined(separator: ",")
+            out += ":"
+        }
+        return out
+    }
+
+    private static func escape(_ text: String, special: String) -> String {
+        var out = ""
+        for character in text {
+            if special.contains(character) { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+}

@@ -1,0 +1,169 @@
+/// A span's identity: unique within a tracing session, and stable between a live run and the
+/// replay of its capture (the session number comes from the capture header).
+public struct SpanUID: Hashable, Sendable, CustomStringConvertible {
+    public var session: UInt32
+    public var sequence: UInt64
+
+    public init(session: UInt32, sequence: UInt64) {
+        self.session = session
+        self.sequence = sequence
+    }
+
+    /// `8-hex-digit session` `-` `hex sequence`, for example `5f3c9a01-1b`.
+    public var description: String {
+        let sessionHex = String(session, radix: 16)
+        return String(repeating: "0", count: 8 - sessionHex.count) + sessionHex + "-" + String(sequence, radix: 16)
+    }
+}
+
+/// The part of a span that a line record carries.
+public struct SpanSummary: Hashable, Sendable {
+    public var uid: SpanUID
+    public var id: Int64
+    public var tags: [String]
+
+    /// Tags joined with `.`, as written in the marker.
+    public var tagPath: String { tags.joined(separator: ".") }
+}
+
+public enum LogStream: String, Sendable {
+    case stdout, stderr, file
+}
+
+/// Severity, ordered from least to most severe.
+public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    public var name: String {
+        switch self {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+public enum SpanStatus: String, Sendable {
+    /// Closed by its exit marker.
+    case ok
+    /// Its owner (thread or process) ended first; nobody can close it any more.
+    case abandoned
+    /// Open longer than `--span-timeout`.
+    case timeout
+    /// Closed to keep open spans under their bound.
+    case evicted
+    /// Still open when tracing stopped.
+    case open
+}
+
+public struct LineRecord: Sendable {
+    /// Wall-clock nanoseconds since the Unix epoch, UTC.
+    public var timestamp: Int64
+    public var pid: Int32
+    public var tid: Int32
+    public var comm: String
+    public var stream: LogStream
+    public var path: String?
+    /// The line without its `\n` (or `\r\n`); bytes are kept as written, UTF-8 or not.
+    public var text: ArraySlice<UInt8>
+    public var level: LogLevel?
+    public var truncated: Bool
+    public var span: SpanSummary?
+
+    public var textString: String { String(decoding: text, as: UTF8.self) }
+}
+
+public struct SpanRecord: Sendable {
+    public var summary: SpanSummary
+    public var parent: SpanUID?
+    /// Number of enclosing spans; 0 for a root.
+    public var depth: Int
+    public var pid: Int32
+    public var tid: Int32
+    public var comm: String
+    public var start: Int64
+    public var end: Int64
+    public var enterArgs: [(name: String, value: String)]
+    public var exitArgs: [(name: String, value: String)]
+    public var lines: Int
+    public var errors: Int
+    public var status: SpanStatus
+    public var container: String?
+    /// Whether the parent was still open when this span ended (renderers nest it then).
+    public var parentIsOpen: Bool
+
+    public var durationNanoseconds: Int64 { end - start }
+}
+
+public struct WarningRecord: Sendable {
+    public enum Kind: String, Sendable {
+        case unmatchedExit = "unmatched_exit"
+        case markerError = "marker_error"
+        case lostEvents = "lost_events"
+        case truncatedWrite = "truncated_write"
+    }
+
+    public var timestamp: Int64
+    public var kind: Kind
+    public var message: String
+    public var pid: Int32?
+    public var tid: Int32?
+    /// Extra fields, rendered in order (for example the marker text and error column).
+    public var details: [(name: String, value: DetailValue)]
+
+    public enum DetailValue: Sendable {
+        case string(String)
+        case integer(Int64)
+    }
+}
+
+/// Counters the engine keeps. Nothing is dropped without landing in one of these.
+public struct EngineStats: Sendable, Equatable {
+    public var events = 0
+    public var writes = 0
+    public var lines = 0
+    public var markers = 0
+    public var markerErrors = 0
+    /// Lines written to /dev/null that are not markers (output a program discarded).
+    public var discardedLines = 0
+    public var unmatchedExits = 0
+    public var spansStarted = 0
+    public var spansEnded = 0
+    public var openSpans = 0
+    public var abandonedSpans = 0
+    public var timedOutSpans = 0
+    public var evictedSpans = 0
+    public var truncatedLines = 0
+    /// Writes larger than the collector's per-write limit, and the bytes that were not captured.
+    public var truncatedWrites = 0
+    public var uncapturedBytes = 0
+    /// Events the kernel could not hand over (ring buffer full).
+    public var lostEvents: UInt64 = 0
+
+    public init() {}
+}
+
+public struct StatsRecord: Sendable {
+    public var timestamp: Int64
+    public var stats: EngineStats
+}
+
+public enum Record: Sendable {
+    case line(LineRecord)
+    case span(SpanRecord)
+    case warning(WarningRecord)
+    case stats(StatsRecord)
+}
+
+/// Where the engine sends records. Renderers and sinks implement it.
+public protocol RecordSink: AnyObject {
+    func emit(_ record: Record)
+    /// Called once, after the last record.
+    func finish()
+}

@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import SpanlogCore
+
+struct MarkersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "markers",
+        abstract: "Work with tracer markers.",
+        subcommands: [LintCommand.self]
+    )
+
+    struct LintCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lint",
+            abstract: "Check tracer markers, one per line, and say what each one means.",
+            discussion: """
+                Reads standard input when no file is given. Blank lines are skipped. Exits with \
+                status 1 when any line is not a valid marker.
+                """
+        )
+
+        @Argument(help: "Files holding one marker per line ('-' for standard input).")
+        var files: [String] = []
+
+        @Option(help: "Output format: 'text', or 'json' for one object per input line.")
+        var format: OutputFormat = .text
+
+        func run() throws {
+            let out = FileDescriptorOutput.standardOutput
+            var report = MarkerLintReport()
+            for file in files.isEmpty ? ["-"] : files {
+                guard let bytes = readAll(file) else {
+                    printError("spanlog markers lint: cannot read \(file): \(String(cString: strerror(errno)))")
+                    throw ExitCode(2)
+                }
+                let name = file == "-" ? "<stdin>" : file
+                var text = report.lint(bytes, name: name, json: format == .json)
+                text.withUTF8 { out.write(UnsafeRawBufferPointer($0)) }
+            }
+            if format == .text {
+                var summary = "\(report.valid) valid, \(report.invalid) invalid\n"
+                summary.withUTF8 { out.write(UnsafeRawBufferPointer($0)) }
+            }
+            if report.invalid > 0 { throw ExitCode(1) }
+        }
+
+        private func readAll(_ file: String) -> [UInt8]? {
+            let fd = file == "-" ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { if fd != STDIN_FILENO { close(fd) } }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count < 0 { return nil }
+                if count == 0 { return bytes }
+                bytes.append(contentsOf: chunk[..<count])
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Testing
+@testable import SpanlogCore
+
+@Suite struct CaptureFileTests {
+    static let header = CaptureHeader(monotonicToWallOffset: 1_700_000_000_000_000_000, session: 0x1234,
+                                      startMonotonic: 500, host: "host-a")
+
+    static let events: [RawEvent] = [
+        .processStart(ProcessStart(timestamp: 1_000, pid: 10, parentPid: 1, creatorTid: nil, comm: "app",
+                                   container: "abc123")),
+        .processStart(ProcessStart(timestamp: 1_100, pid: 11, parentPid: 10, creatorTid: 10, comm: "child")),
+        .write(WriteEvent(timestamp: 2_000, pid: 10, tid: 10, fd: 3, target: .devNull,
+                          bytes: Array(">:t:req:user=42:\n".utf8)[...])),
+        .write(WriteEvent(timestamp: 2_100, pid: 11, tid: 11, fd: 1, target: .stdout,
+                          bytes: Array("hello from the child\n".utf8)[...])),
+        .write(WriteEvent(timestamp: 2_200, pid: 10, tid: 10, fd: 7, target: .file(device: 2049, inode: 77),
+                          path: "/var/log/app.log", bytes: [0xFF, 0x0A][...], writtenLength: 40_000)),
+        .exec(timestamp: 2_300, pid: 11, comm: "curl"),
+        .exit(timestamp: 2_400, pid: 11, tid: 11, processExited: true),
+        .lost(timestamp: 2_500, count: 9),
+        .write(WriteEvent(timestamp: 2_600, pid: 10, tid: 10, fd: 2, target: .stderr,
+                          bytes: Array("partial".utf8)[...])),
+        .stop(timestamp: 3_000),
+    ]
+
+    static func encodedCapture() -> [UInt8] {
+        var bytes = CaptureEncoder.encode(header)
+        for event in events { CaptureEncoder.encode(event, into: &bytes) }
+        return bytes
+    }
+
+    static func decodeAll(_ bytes: [UInt8], chunk: Int) -> (events: [RawEvent], error: CaptureError?, header: CaptureHeader?) {
+        var decoder = CaptureDecoder()
+        var events: [RawEvent] = []
+        do {
+            for start in stride(from: 0, to: bytes.count, by: chunk) {
+                decoder.append(bytes[start..<min(bytes.count, start + chunk)])
+                while let event = try decoder.next() { events.append(event) }
+            }
+            try decoder.finish()
+            return (events, nil, decoder.header)
+        } catch {
+            return (events, error, decoder.header)
+        }
+    }
+
+    @Test(arguments: [1, 7, 4096])
+    func roundTripGivesTheSameEvents(chunk: Int) {
+        let decoded = Self.decodeAll(Self.encodedCapture(), chunk: chunk)
+        #expect(decoded.error == nil)
+        #expect(decoded.header == Self.header)
+        #expect(decoded.events == Self.events)
+    }
+
+    @Test func replayGivesTheRecordsOfTheLiveRun() {
+        func render(_ events: [RawEvent]) -> String {
+            let output = MemoryOutput()
+            let engine = Engine(configuration: EngineConfiguration(monotonicToWallOffset: Self.header.monotonicToWallOffset,
+                                                                   session: Self.header.session),
+                                sink: JSONRenderer(output: output))
+            for event in events { engine.process(event) }
+            return output.text
+        }
+        let live = render(Self.events)
+        let replayed = render(Self.decodeAll(Self.encodedCapture(), chunk: 333).events)
+        #expect(!live.isEmpty)
+        #expect(live == replayed)
+    }
+
+    @Test func truncatedCaptureKeepsEverythingBeforeTheCutAndNamesTheOffset() throws {
+        let full = Self.encodedCapture()
+        let cut = Array(full.prefix(full.count - 5))
+        let decoded = Self.decodeAll(cut, chunk: 64)
+        #expect(decoded.events == Array(Self.events.dropLast()))
+        let error = try #require(decoded.error)
+        #expect(error.offset == UInt64(full.count - 13), "the stop event starts 13 bytes before the end")
+        #expect(error.description.contains("byte offset"))
+    }
+
+    @Test func corruptLengthIsReportedAtItsOffset() throws {
+        var bytes = Self.encodedCapture()
+        let headerLength = CaptureEncoder.encode(Self.header).count
+        var firstEventOnly: [UInt8] = []
+        CaptureEncoder.encode(Self.events[0], into: &firstEventOnly)
+        let secondEventOffset = headerLength + firstEventOnly.count
+        for index in 0..<4 { bytes[secondEventOffset + index] = 0xFF }
+        let decoded = Self.decodeAll(bytes, chunk: 100)
+        #expect(decoded.events == [Self.events[0]])
+        #expect(decoded.error?.offset == UInt64(secondEventOffset))
+    }
+
+    @Test func notACaptureIsRejectedAtOffsetZero() {
+        let decoded = Self.decodeAll(Array("hello, this is not a capture file".utf8), chunk: 100)
+        #expect(decoded.error?.offset == 0)
+        #expect(decoded.error?.reason.contains("magic") == true)
+    }
+}

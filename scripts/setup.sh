@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what spanlog needs to build and test on Debian 12, when it is missing.
+# Idempotent: a machine that has everything pays one dpkg query.
+set -euo pipefail
+
+packages=(
+    libbpf-dev      # loading the collector's BPF object
+    libelf-dev      # libbpf's ELF parsing
+    zlib1g-dev      # libbpf links it
+    libsystemd-dev  # the journald sink
+    llvm            # llvm-strip for the BPF object
+    bpftool         # inspecting loaded programs when debugging
+    systemd         # systemd-journald and journalctl for the journald tests
+    python3         # the demo's service and the collector tests' workloads
+    curl            # the seed example: curl against a local HTTP server
+    gcc             # the C workload of the collector tests (writev, pwrite)
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "spanlog setup: missing Debian packages: ${missing[*]}; run this script as root to install them" >&2
+        exit 2
+    fi
+    echo "spanlog setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The syscall tracepoints are attached through tracefs; some machines boot without it mounted.
+if [ "$(id -u)" -eq 0 ] && [ ! -e /sys/kernel/tracing/events ] && [ ! -e /sys/kernel/debug/tracing/events ]; then
+    mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+fi

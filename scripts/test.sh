@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing, builds, runs unit and kernel tests.
+# Tests that need root or a kernel feature skip with the reason when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# Builds the tests and the spanlog binary the collector tests start.
+swift build --build-tests
+exec swift test --skip-build "$@"

@@ -21,10 +21,29 @@ let package = Package(
         // Knows nothing about the kernel or journald, so it is tested without root.
         .target(name: "SpanlogCore", swiftSettings: hotPathSettings),
 
+        // The kernel side: loads the BPF program with libbpf, polls its ring buffer, and turns
+        // samples into the core's raw events. Only this module knows about libbpf.
+        .target(
+            name: "CSpanlogSupport",
+            linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
+        ),
+        .target(
+            name: "SpanlogCollector",
+            dependencies: ["SpanlogCore", "CSpanlogSupport"],
+            plugins: ["EmbedBPFObject"]
+        ),
+        .executableTarget(name: "spanlog-bpf-embed", path: "Tools/spanlog-bpf-embed"),
+        .plugin(
+            name: "EmbedBPFObject",
+            capability: .buildTool(),
+            dependencies: ["spanlog-bpf-embed"]
+        ),
+
         .executableTarget(
             name: "spanlog",
             dependencies: [
                 "SpanlogCore",
+                "SpanlogCollector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +57,13 @@ let package = Package(
             name: "SpanlogCoreTests",
             dependencies: ["SpanlogCore"],
             resources: [.copy("Fixtures")]
+        ),
+        // Real BPF programs attached to real processes: needs root, BTF and tracepoints, and
+        // skips with the reason when they are missing.
+        .testTarget(
+            name: "SpanlogCollectorTests",
+            dependencies: ["SpanlogCore", "SpanlogCollector"],
+            resources: [.copy("Workloads")]
         ),
     ]
 )

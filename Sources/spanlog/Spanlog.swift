@@ -10,6 +10,6 @@ struct Spanlog: ParsableCommand {
             '<:t:checkout::' to /dev/null. spanlog captures their output and those markers and \
             attaches each line to its enclosing span.
             """,
-        subcommands: [ReplayCommand.self, MarkersCommand.self]
+        subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, MarkersCommand.self]
     )
 }

@@ -156,3 +156,39 @@ import Testing
         #expect(LevelDetector.detect(Array(line.utf8)[...]) == nil)
     }
 }
+
+@Suite struct TargetParsingTests {
+    @Test(arguments: [
+        ("0::/system.slice/docker-\(String(repeating: "ab", count: 32)).scope\n", String(repeating: "ab", count: 32)),
+        ("12:memory:/docker/\(String(repeating: "0f", count: 32))\n", String(repeating: "0f", count: 32)),
+        ("0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-\(String(repeating: "12", count: 32)).scope\n",
+         String(repeating: "12", count: 32)),
+        ("0::/machine.slice/libpod-\(String(repeating: "9a", count: 32)).scope/container\n",
+         String(repeating: "9a", count: 32)),
+        ("0::/kubepods/besteffort/pod1/\(String(repeating: "cd", count: 32))\n", String(repeating: "cd", count: 32)),
+    ])
+    func containerIDIsFoundForEachRuntime(cgroup: String, id: String) {
+        #expect(ContainerID.parse(cgroupFile: cgroup) == id)
+    }
+
+    @Test func hostProcessHasNoContainer() {
+        #expect(ContainerID.parse(cgroupFile: "0::/user.slice/user-0.slice/session-1.scope\n1:name=systemd:/\n") == nil)
+    }
+
+    @Test func defaultGlobsMatchLogFilesAnywhereAndEverythingUnderVarLog() {
+        let globs = LogPathGlob.defaults
+        #expect(LogPathGlob.anyMatches(globs, "/srv/app/app.log"))
+        #expect(LogPathGlob.anyMatches(globs, "/var/log/nginx/access"))
+        #expect(LogPathGlob.anyMatches(globs, "/var/log/syslog"))
+        #expect(!LogPathGlob.anyMatches(globs, "/srv/app/data.db"))
+        #expect(!LogPathGlob.anyMatches(globs, "/srv/app/app.log.1"))
+        #expect(!LogPathGlob.anyMatches(globs, "/var/logger/x"))
+    }
+
+    @Test func singleStarStaysInOneComponent() {
+        #expect(LogPathGlob("/srv/*/logs/*.txt").matches("/srv/a/logs/b.txt"))
+        #expect(!LogPathGlob("/srv/*/logs/*.txt").matches("/srv/a/b/logs/c.txt"))
+        #expect(LogPathGlob("/srv/**/*.txt").matches("/srv/a/b/logs/c.txt"))
+        #expect(LogPathGlob("app-?.log").matches("/x/app-1.log"))
+    }
+}

@@ -6,6 +6,7 @@ final class RecordCollector: RecordSink {
     var finished = false
 
     func emit(_ record: Record) { records.append(record) }
+    func flush() {}
     func finish() { finished = true }
 
     var lines: [LineRecord] { records.compactMap { if case .line(let line) = $0 { line } else { nil } } }

@@ -83,6 +83,11 @@ public final class Engine {
         sink.finish()
     }
 
+    /// Hands buffered records to the output; call when no events are waiting.
+    public func flush() {
+        sink.flush()
+    }
+
     /// Emits a stats record now (for example on SIGUSR1 or at a reporting interval).
     public func emitStats(at timestamp: UInt64) {
         stats.openSpans = tracker.openCount

@@ -164,6 +164,8 @@ public enum Record: Sendable {
 /// Where the engine sends records. Renderers and sinks implement it.
 public protocol RecordSink: AnyObject {
     func emit(_ record: Record)
+    /// Hands buffered output on; the live pipeline calls it whenever it goes idle.
+    func flush()
     /// Called once, after the last record.
     func finish()
 }

@@ -1,0 +1,207 @@
+#define _GNU_SOURCE
+#include "spanlog_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static int libbpf_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *format, va_list args)
+{
+    if (!libbpf_verbose && level != LIBBPF_WARN)
+        return 0;
+    if (!libbpf_verbose)
+        return 0; /* warnings are summarised by spanlog's own error messages */
+    return vfprintf(stderr, format, args);
+}
+
+void sl_libbpf_set_verbose(int verbose)
+{
+    libbpf_verbose = verbose;
+    libbpf_set_print(print_libbpf);
+}
+
+int sl_set_config(struct bpf_object *object, const struct sl_config *config)
+{
+    struct bpf_map *map;
+    bpf_object__for_each_map(map, object) {
+        const char *name = bpf_map__name(map);
+        size_t length = strlen(name);
+        if (length < 7 || strcmp(name + length - 7, ".rodata") != 0)
+            continue;
+        size_t size = 0;
+        /* The initial value is libbpf's own copy, written to the kernel at load. */
+        void *data = (void *)bpf_map__initial_value(map, &size);
+        if (!data || size < sizeof(*config))
+            return -EINVAL;
+        memcpy(data, config, sizeof(*config));
+        return 0;
+    }
+    return -ENOENT;
+}
+
+pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
+                     int *gate_fd, int *exec_error_fd)
+{
+    int gate[2], report[2];
+    if (pipe2(gate, O_CLOEXEC) != 0)
+        return -errno;
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        int saved = errno;
+        close(gate[0]);
+        close(gate[1]);
+        return -saved;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(gate[0]);
+        close(gate[1]);
+        close(report[0]);
+        close(report[1]);
+        return -saved;
+    }
+    if (pid == 0) {
+        /* Child: only async-signal-safe calls from here to exec. */
+        close(gate[1]);
+        close(report[0]);
+        char go;
+        while (read(gate[0], &go, 1) < 0 && errno == EINTR) {
+        }
+        close(gate[0]);
+        if (new_session) {
+            setsid();
+            if (stdout_fd >= 0)
+                ioctl(stdout_fd, TIOCSCTTY, 0);
+        }
+        if (stdout_fd >= 0)
+            dup2(stdout_fd, 1);
+        if (stderr_fd >= 0)
+            dup2(stderr_fd, 2);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        execvp(path, argv);
+        int error = errno;
+        (void)!write(report[1], &error, sizeof(error));
+        _exit(127);
+    }
+    close(gate[0]);
+    close(report[1]);
+    *gate_fd = gate[1];
+    *exec_error_fd = report[0];
+    return pid;
+}
+
+int sl_release_child(int gate_fd, int exec_error_fd)
+{
+    char go = 1;
+    (void)!write(gate_fd, &go, 1);
+    close(gate_fd);
+    int error = 0;
+    ssize_t count;
+    do {
+        count = read(exec_error_fd, &error, sizeof(error));
+    } while (count < 0 && errno == EINTR);
+    close(exec_error_fd);
+    return count == (ssize_t)sizeof(error) ? error : 0;
+}
+
+int sl_open_pty(int *master_fd, int *slave_fd)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return -errno;
+    if (grantpt(master) != 0 || unlockpt(master) != 0) {
+        int saved = errno;
+        close(master);
+        return -saved;
+    }
+    char name[128];
+    if (ptsname_r(master, name, sizeof(name)) != 0) {
+        int saved = errno;
+        close(master);
+        return -saved;
+    }
+    int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) {
+        int saved = errno;
+        close(master);
+        return -saved;
+    }
+    /* The traced program's bytes are captured at write(); the terminal only has to keep it
+     * line-buffered, so turn off echo and output processing. */
+    struct termios settings;
+    if (tcgetattr(slave, &settings) == 0) {
+        cfmakeraw(&settings);
+        tcsetattr(slave, TCSANOW, &settings);
+    }
+    *master_fd = master;
+    *slave_fd = slave;
+    return 0;
+}
+
+static volatile sig_atomic_t pending_signal;
+static volatile pid_t forward_pid;
+
+static void on_signal(int number)
+{
+    pending_signal = number;
+    if (forward_pid > 0)
+        kill(forward_pid, number);
+}
+
+void sl_install_signal_handlers(pid_t forward_to)
+{
+    forward_pid = forward_to;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int sl_pending_signal(void)
+{
+    return pending_signal;
+}
+
+unsigned long long sl_monotonic_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec;
+}
+
+long long sl_monotonic_to_wall_offset(void)
+{
+    /* Take the reading with the smallest monotonic window around the wall-clock read. */
+    long long best_offset = 0, best_window = -1;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct timespec before, wall, after;
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        clock_gettime(CLOCK_REALTIME, &wall);
+        clock_gettime(CLOCK_MONOTONIC, &after);
+        long long b = before.tv_sec * 1000000000LL + before.tv_nsec;
+        long long a = after.tv_sec * 1000000000LL + after.tv_nsec;
+        long long w = wall.tv_sec * 1000000000LL + wall.tv_nsec;
+        if (best_window < 0 || a - b < best_window) {
+            best_window = a - b;
+            best_offset = w - (b + (a - b) / 2);
+        }
+    }
+    return best_offset;
+}

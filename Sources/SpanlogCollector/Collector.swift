@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSpanlogSupport
+import SpanlogCore
+
+/// The live event source: loads the BPF program, follows the targeted processes, and hands
+/// each captured event, in ring-buffer order, to `emit` on the thread that calls `poll`.
+public final class Collector {
+    /// Added to the kernel's monotonic timestamps to get wall-clock time.
+    public let monotonicToWallOffset: Int64
+    private let program: KernelProgram
+    private let translator: SampleTranslator
+    private var ringBuffer: OpaquePointer?
+    private let emit: (RawEvent) -> Void
+    private var reportedLost: UInt64 = 0
+    private var stopped = false
+
+    public init(options: CollectorOptions, emit: @escaping (RawEvent) -> Void) throws(CollectorError) {
+        try Preflight.check()
+        guard options.ringBufferBytes >= 4096, options.ringBufferBytes & (options.ringBufferBytes - 1) == 0 else {
+            throw CollectorError(what: "invalid --ring-buffer-size \(options.ringBufferBytes)",
+                                 why: "the kernel ring buffer must be a power of two of at least 4096 bytes",
+                                 fix: "use for example 8388608 (8 MiB)")
+        }
+        program = try KernelProgram(options: options)
+        self.emit = emit
+        translator = SampleTranslator(program: program, globs: options.logGlobs, emit: emit)
+        monotonicToWallOffset = sl_monotonic_to_wall_offset()
+        let context = Unmanaged.passUnretained(translator).toOpaque()
+        guard let ring = ring_buffer__new(program.eventsFD, { context, data, size in
+            guard let context, let data else { return 0 }
+            let translator = Unmanaged<SampleTranslator>.fromOpaque(context).takeUnretainedValue()
+            translator.handle(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }, context, nil) else {
+            throw CollectorError(what: "opening the kernel ring buffer failed", why: String(cString: strerror(errno)),
+                                 fix: "check the memory lock limit (ulimit -l) and --ring-buffer-size")
+        }
+        ringBuffer = ring
+    }
+
+    deinit {
+        if let ringBuffer { ring_buffer__free(ringBuffer) }
+    }
+
+    public var stats: CollectorStats { translator.stats }
+
+    public static func monotonicNow() -> UInt64 { sl_monotonic_now() }
+
+    // MARK: Targets
+
+    /// Follows a process that already runs (or is about to exec), and its existing descendants.
+    /// Their current state is reported as `processStart` events, parents first.
+    public func trace(pid: Int32, includeDescendants: Bool = true) {
+        trace(roots: [pid], includeDescendants: includeDescendants)
+    }
+
+    /// Follows every running process for which `select` is true, and their descendants.
+    public func trace(where select: (ProcessSnapshot) -> Bool) {
+        let roots = ProcFS.allPids().compactMap(ProcFS.snapshot(of:)).filter(select).map(\.pid)
+        trace(roots: roots, includeDescendants: true)
+    }
+
+    private func trace(roots: [Int32], includeDescendants: Bool) {
+        let own = getpid()
+        var snapshots: [Int32: ProcessSnapshot] = [:]
+        for pid in ProcFS.allPids() where pid != own {
+            if let snapshot = ProcFS.snapshot(of: pid) { snapshots[pid] = snapshot }
+        }
+        var children: [Int32: [Int32]] = [:]
+        for snapshot in snapshots.values { children[snapshot.parentPid, default: []].append(snapshot.pid) }
+
+        var traced = Set<Int32>()
+        var queue = roots.filter { $0 != own }
+        let now = sl_monotonic_now()
+        while !queue.isEmpty {
+            let pid = queue.removeFirst()
+            guard traced.insert(pid).inserted else { continue }
+            _ = program.addTarget(pid)
+            let snapshot = snapshots[pid] ?? ProcFS.snapshot(of: pid)
+                ?? ProcessSnapshot(pid: pid, parentPid: own, comm: "", container: nil)
+            translator.noteContainer(pid: pid, container: snapshot.container)
+            // A process that was already running was created by its parent's main thread as far
+            // as we can tell; the real creating thread is only seen for forks after this point.
+            let creator: Int32? = traced.contains(snapshot.parentPid) ? snapshot.parentPid : nil
+            emit(.processStart(ProcessStart(timestamp: now, pid: pid, parentPid: snapshot.parentPid,
+                                            creatorTid: creator, comm: snapshot.comm, container: snapshot.container)))
+            if includeDescendants { queue.append(contentsOf: (children[pid] ?? []).sorted()) }
+        }
+    }
+
+    /// Registers a child that spanlog started itself and that has not exec'd yet.
+    public func traceSpawned(pid: Int32, comm: String) {
+        _ = program.addTarget(pid)
+        emit(.processStart(ProcessStart(timestamp: sl_monotonic_now(), pid: pid, parentPid: getpid(), creatorTid: nil,
+                                        comm: comm, container: ProcFS.container(of: getpid()))))
+    }
+
+    // MARK: Polling
+
+    /// Waits up to `timeoutMilliseconds` for events and hands over all that are ready.
+    /// Reports kernel losses as they happen.
+    public func poll(timeoutMilliseconds: Int32) {
+        guard let ringBuffer, !stopped else { return }
+        _ = ring_buffer__poll(ringBuffer, timeoutMilliseconds)
+        reportLoss()
+    }
+
+    /// Hands over everything already in the ring buffer, without waiting.
+    public func drain() {
+        guard let ringBuffer, !stopped else { return }
+        _ = ring_buffer__consume(ringBuffer)
+        reportLoss()
+    }
+
+    private func reportLoss() {
+        let lost = program.lostEvents()
+        guard lost > reportedLost else { return }
+        emit(.lost(timestamp: sl_monotonic_now(), count: lost - reportedLost))
+        reportedLost = lost
+    }
+
+    /// Drains what is left and emits the final `stop` event.
+    public func stop() {
+        guard !stopped else { return }
+        drain()
+        stopped = true
+        emit(.stop(timestamp: sl_monotonic_now()))
+    }
+}

@@ -1,0 +1,38 @@
+import SpanlogCore
+
+/// What the collector captures and how much room it gets.
+public struct CollectorOptions: Sendable {
+    /// Regular files whose path matches one of these are captured as logs.
+    public var logGlobs: [LogPathGlob] = LogPathGlob.defaults
+    public var captureStdout = true
+    public var captureStderr = true
+    /// Bytes kept per write; larger writes are flagged truncated with their full length.
+    public var maxWriteBytes = 16 * 1024
+    /// Size of the kernel ring buffer (a power of two, at least a page).
+    public var ringBufferBytes = 8 << 20
+    /// Every process on the machine but spanlog itself.
+    public var traceAll = false
+    /// Every process in this cgroup (v2 id, the inode number of its directory).
+    public var targetCgroupID: UInt64?
+    /// Processes that exec a program with this command name (at most 15 bytes) from now on.
+    public var targetComm: String?
+    /// Print libbpf's own diagnostics (verifier logs) to stderr.
+    public var verbose = false
+
+    public init() {}
+}
+
+/// A failure a user can act on: what failed, why, and what to do.
+public struct CollectorError: Error, CustomStringConvertible, Sendable {
+    public var what: String
+    public var why: String
+    public var fix: String
+
+    public init(what: String, why: String, fix: String) {
+        self.what = what
+        self.why = why
+        self.fix = fix
+    }
+
+    public var description: String { "\(what): \(why); \(fix)" }
+}

@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSpanlogSupport
+import Foundation
+
+/// The loaded and attached BPF object, and the maps user space talks to. The programs stay
+/// attached as long as this object lives; links are file descriptors, so they also go away
+/// when the process dies, even by SIGKILL.
+final class KernelProgram {
+    private let object: OpaquePointer
+    private var links: [OpaquePointer] = []
+    /// libbpf does not copy the ELF image passed to open_mem: it must outlive the object.
+    private let image: UnsafeMutableRawBufferPointer
+    let eventsFD: Int32
+    private let targetsFD: Int32
+    private let verdictsFD: Int32
+    private let lostFD: Int32
+    private let possibleCPUs: Int
+
+    init(options: CollectorOptions) throws(CollectorError) {
+        sl_libbpf_set_verbose(options.verbose ? 1 : 0)
+        guard let bytes = Data(base64Encoded: EmbeddedBPFObject.base64) else {
+            throw CollectorError(what: "the embedded BPF object is damaged", why: "it is not valid base64",
+                                 fix: "rebuild spanlog")
+        }
+        image = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+        image.copyBytes(from: bytes)
+        guard let object = bpf_object__open_mem(image.baseAddress, image.count, nil) else {
+            let error = errno
+            image.deallocate()
+            throw CollectorError(what: "opening the BPF object failed", why: String(cString: strerror(error)),
+                                 fix: "rebuild spanlog; run with --verbose for libbpf's log")
+        }
+        self.object = object
+        possibleCPUs = Int(max(1, libbpf_num_possible_cpus()))
+
+        var config = sl_config()
+        config.self_tgid = UInt32(getpid())
+        config.max_payload = UInt32(min(max(1, options.maxWriteBytes), Int(SL_MAX_PAYLOAD_LIMIT)))
+        config.wakeup_bytes = UInt32(max(4096, options.ringBufferBytes / 16))
+        config.trace_all = options.traceAll ? 1 : 0
+        config.capture_stdout = options.captureStdout ? 1 : 0
+        config.capture_stderr = options.captureStderr ? 1 : 0
+        config.target_cgroup_id = options.targetCgroupID ?? 0
+        if let comm = options.targetComm {
+            withUnsafeMutableBytes(of: &config.target_comm) { raw in
+                for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { raw[index] = byte }
+            }
+        }
+        do throws(CollectorError) {
+            let status = sl_set_config(object, &config)
+            guard status == 0 else {
+                throw CollectorError(what: "configuring the BPF program failed", why: String(cString: strerror(-status)),
+                                     fix: "rebuild spanlog")
+            }
+            guard let events = bpf_object__find_map_by_name(object, "events") else {
+                throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
+                                     fix: "rebuild spanlog")
+            }
+            let ringStatus = bpf_map__set_max_entries(events, UInt32(options.ringBufferBytes))
+            guard ringStatus == 0 else {
+                throw CollectorError(what: "ring buffer size \(options.ringBufferBytes) rejected",
+                                     why: String(cString: strerror(-ringStatus)),
+                                     fix: "use a power of two of at least 4096 bytes for --ring-buffer-size")
+            }
+            let loadStatus = bpf_object__load(object)
+            guard loadStatus == 0 else {
+                throw CollectorError(
+                    what: "loading the BPF program into the kernel failed", why: String(cString: strerror(-loadStatus)),
+                    fix: "spanlog needs kernel 5.8+ with BTF and BPF ring buffers; run with --verbose to see the verifier's log")
+            }
+            eventsFD = bpf_map__fd(events)
+            targetsFD = try Self.mapFD(object, "targets")
+            verdictsFD = try Self.mapFD(object, "file_verdicts")
+            lostFD = try Self.mapFD(object, "lost")
+            try attachAll()
+        } catch {
+            for link in links { bpf_link__destroy(link) }
+            bpf_object__close(object)
+            image.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        for link in links { bpf_link__destroy(link) }
+        bpf_object__close(object)
+        image.deallocate()
+    }
+
+    private static func mapFD(_ object: OpaquePointer, _ name: String) throws(CollectorError) -> Int32 {
+        guard let map = bpf_object__find_map_by_name(object, name) else {
+            throw CollectorError(what: "the BPF object has no '\(name)' map", why: "it does not match this spanlog",
+                                 fix: "rebuild spanlog")
+        }
+        return bpf_map__fd(map)
+    }
+
+    private func attachAll() throws(CollectorError) {
+        var program = bpf_object__next_program(object, nil)
+        while let current = program {
+            guard let link = bpf_program__attach(current) else {
+                let error = errno
+                let name = String(cString: bpf_program__section_name(current))
+                throw CollectorError(what: "attaching \(name) failed", why: String(cString: strerror(error)),
+                                     fix: "check that tracefs is mounted and the kernel has this tracepoint")
+            }
+            links.append(link)
+            program = bpf_object__next_program(object, current)
+        }
+    }
+
+    /// Starts capturing a process (its future children follow in the kernel).
+    func addTarget(_ pid: Int32) -> Bool {
+        var key = UInt32(bitPattern: pid)
+        var one: UInt8 = 1
+        return bpf_map_update_elem(targetsFD, &key, &one, UInt64(BPF_ANY)) == 0
+    }
+
+    func setVerdict(device: UInt64, inode: UInt64, capture: Bool) {
+        var key = sl_file_key(device: device, inode: inode)
+        var verdict = UInt8(capture ? SL_VERDICT_CAPTURE : SL_VERDICT_IGNORE)
+        _ = bpf_map_update_elem(verdictsFD, &key, &verdict, UInt64(BPF_ANY))
+    }
+
+    /// Events the kernel could not hand over since load, summed over CPUs.
+    func lostEvents() -> UInt64 {
+        var values = [UInt64](repeating: 0, count: possibleCPUs)
+        var key: UInt32 = 0
+        guard bpf_map_lookup_elem(lostFD, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
+    }
+}

@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checks, before loading anything, that this process and kernel can run the collector, so
+/// the user gets one line saying what is missing instead of a libbpf error.
+public enum Preflight {
+    static let tracefsCandidates = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+
+    public static func check() throws(CollectorError) {
+        try checkPrivileges()
+        guard access("/sys/kernel/btf/vmlinux", R_OK) == 0 else {
+            throw CollectorError(
+                what: "kernel BTF is missing", why: "/sys/kernel/btf/vmlinux does not exist",
+                fix: "spanlog needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's 5.10+ kernels are)")
+        }
+        try ensureTracepoints()
+    }
+
+    static func checkPrivileges() throws(CollectorError) {
+        if geteuid() == 0 { return }
+        let effective = effectiveCapabilities()
+        let bpf: UInt64 = 1 << 39, perfmon: UInt64 = 1 << 38, sysAdmin: UInt64 = 1 << 21
+        if effective & sysAdmin != 0 || (effective & bpf != 0 && effective & perfmon != 0) { return }
+        throw CollectorError(
+            what: "not allowed to load BPF programs",
+            why: "spanlog runs as uid \(geteuid()) without CAP_BPF and CAP_PERFMON",
+            fix: "run it with sudo, or grant them: setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep $(command -v spanlog)")
+    }
+
+    static func effectiveCapabilities() -> UInt64 {
+        guard let status = ProcFS.readText("/proc/self/status") else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            return UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) ?? 0
+        }
+        return 0
+    }
+
+    /// Syscall tracepoints are attached through tracefs; mount it if the machine booted without.
+    static func ensureTracepoints() throws(CollectorError) {
+        func present() -> Bool {
+            tracefsCandidates.contains { access("\($0)/events/syscalls/sys_enter_write", F_OK) == 0 }
+        }
+        if present() { return }
+        if access("/sys/kernel/tracing", F_OK) == 0 {
+            _ = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil)
+        }
+        guard present() else {
+            throw CollectorError(
+                what: "syscall tracepoints are not available",
+                why: "no syscalls/sys_enter_write under /sys/kernel/tracing (tracefs not mounted, or a kernel without CONFIG_FTRACE_SYSCALLS)",
+                fix: "mount it with: mount -t tracefs nodev /sys/kernel/tracing")
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in characters: String) -> Substring {
+        var result = self
+        while let first = result.first, characters.contains(first) { result = result.dropFirst() }
+        while let last = result.last, characters.contains(last) { result = result.dropLast() }
+        return result
+    }
+}

@@ -1,0 +1,13 @@
+import CSpanlogSupport
+import Testing
+
+/// The event layout is shared with the BPF program through bpf/spanlog.h; these sizes are
+/// what the C compiler gives both sides, pinned so a change to the header is noticed.
+@Suite struct EventLayoutTests {
+    @Test func eventStructsHaveTheirDocumentedSizes() {
+        #expect(MemoryLayout<sl_event_header>.size == 32)
+        #expect(MemoryLayout<sl_write_event>.size == 72)
+        #expect(MemoryLayout<sl_process_event>.size == 64)
+        #expect(MemoryLayout<sl_config>.size == 40)
+    }
+}

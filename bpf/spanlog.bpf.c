@@ -1,0 +1,432 @@
+// spanlog's collector: captures the writes of targeted processes to stdout/stderr, to log
+// files and to /dev/null (tracer markers), plus fork, exec and exit, into one ring buffer.
+//
+// Filtering happens before any copy: an untargeted process pays one hash lookup when its
+// write starts and one when it ends. Payloads are read at syscall exit, so only bytes that
+// were really written are kept, straight into a ring-buffer slot of a size class that fits.
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "spanlog.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct sl_config config = {};
+
+// Hand-written CO-RE views of the kernel structures we read; libbpf relocates each field
+// against the running kernel's BTF, so no vmlinux.h is needed.
+struct super_block {
+    __u32 s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode {
+    unsigned short i_mode;
+    struct super_block *i_sb;
+    unsigned long i_ino;
+    __u32 i_rdev;
+} __attribute__((preserve_access_index));
+
+struct file {
+    struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+    unsigned int max_fds;
+    struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+    struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+    int counter;
+} sl_atomic_t;
+
+struct signal_struct {
+    sl_atomic_t live;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+    int pid;
+    int tgid;
+    struct task_struct *real_parent;
+    struct files_struct *files;
+    struct signal_struct *signal;
+    char comm[16];
+} __attribute__((preserve_access_index));
+
+struct sl_iovec {
+    __u64 base;
+    __u64 len;
+};
+
+// Syscall tracepoint contexts (tracefs format: 8 bytes of common fields, the syscall number
+// padded to 8, then the arguments or the return value).
+struct sl_sys_enter {
+    __u64 common;
+    __s64 syscall_nr;
+    __u64 args[6];
+};
+
+struct sl_sys_exit {
+    __u64 common;
+    __s64 syscall_nr;
+    __s64 ret;
+};
+
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define S_IFCHR 0020000
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 8 << 20); // set from --ring-buffer-size before load
+} events SEC(".maps");
+
+// Processes (thread group ids) whose writes are captured. Children are added at fork.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, __u8);
+} targets SEC(".maps");
+
+// Capture verdicts for regular files, filled from user space by matching paths to the globs.
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct sl_file_key);
+    __type(value, __u8);
+} file_verdicts SEC(".maps");
+
+// What a write's entry saw, keyed by thread id, until its exit.
+struct sl_pending {
+    __u64 buf;   // buffer, or iovec array
+    __u64 count; // byte count, or iovec count
+    __u64 device;
+    __u64 inode;
+    __s32 fd;
+    __u8 target;
+    __u8 flags;
+    __u8 vector;
+    __u8 pad;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32);
+    __type(value, struct sl_pending);
+} pending SEC(".maps");
+
+// Events that found no room (ring buffer full, or no pending slot), per CPU.
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+    __u32 zero = 0;
+    __u64 *counter = bpf_map_lookup_elem(&lost, &zero);
+    if (counter)
+        __sync_fetch_and_add(counter, 1);
+}
+
+static __always_inline bool is_targeted(__u32 tgid)
+{
+    if (tgid == config.self_tgid)
+        return false;
+    if (config.trace_all)
+        return true;
+    if (config.target_cgroup_id && bpf_get_current_cgroup_id() == config.target_cgroup_id)
+        return true;
+    return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+// Wake the reader only once enough data waits; it also polls on a short timeout, so a
+// quiet stream is still delivered promptly. Saves a wake-up per event under load.
+static __always_inline __u64 wakeup_flags(void)
+{
+    return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= config.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+                                                                                 : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill_header(struct sl_event_header *header, __u32 type, __u64 pid_tgid)
+{
+    header->type = type;
+    header->pid = pid_tgid >> 32;
+    header->tid = (__u32)pid_tgid;
+    header->reserved = 0;
+    header->timestamp_ns = bpf_ktime_get_ns();
+    header->cgroup_id = bpf_get_current_cgroup_id();
+}
+
+static __always_inline int on_write_enter(__s64 fd, __u64 buf, __u64 count, __u8 vector)
+{
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    if (!is_targeted(pid_tgid >> 32) || fd < 0)
+        return 0;
+
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+    if (!fdt || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
+        return 0;
+    struct file **fds = BPF_CORE_READ(fdt, fd);
+    struct file *file = NULL;
+    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+    if (!file)
+        return 0;
+    struct inode *inode = BPF_CORE_READ(file, f_inode);
+    if (!inode)
+        return 0;
+    unsigned short mode = BPF_CORE_READ(inode, i_mode);
+
+    struct sl_pending entry = {};
+    entry.buf = buf;
+    entry.count = count;
+    entry.fd = fd;
+    entry.vector = vector;
+    if ((mode & S_IFMT) == S_IFCHR && BPF_CORE_READ(inode, i_rdev) == SL_DEV_NULL) {
+        entry.target = SL_TARGET_DEVNULL;
+    } else if (fd == 1 || fd == 2) {
+        if ((fd == 1 && !config.capture_stdout) || (fd == 2 && !config.capture_stderr))
+            return 0;
+        entry.target = fd == 1 ? SL_TARGET_STDOUT : SL_TARGET_STDERR;
+    } else if ((mode & S_IFMT) == S_IFREG) {
+        struct sl_file_key key = {};
+        key.device = BPF_CORE_READ(inode, i_sb, s_dev);
+        key.inode = BPF_CORE_READ(inode, i_ino);
+        __u8 *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
+        if (verdict && *verdict == SL_VERDICT_IGNORE)
+            return 0;
+        if (!verdict)
+            entry.flags |= SL_FLAG_UNCLASSIFIED;
+        entry.target = SL_TARGET_FILE;
+        entry.device = key.device;
+        entry.inode = key.inode;
+    } else {
+        return 0; // sockets, pipes, devices other than fd 1/2: not ours
+    }
+
+    __u32 tid = (__u32)pid_tgid;
+    if (bpf_map_update_elem(&pending, &tid, &entry, BPF_ANY) != 0)
+        count_lost();
+    return 0;
+}
+
+// One ring-buffer reservation per size class: bpf_ringbuf_reserve needs a constant size,
+// and one maximum-size slot per write would fill the ring a hundred times sooner.
+static __always_inline struct sl_write_event *start_write_event(void *slot, struct sl_pending *entry, __u64 pid_tgid,
+                                                                __u64 written)
+{
+    struct sl_write_event *event = slot;
+    fill_header(&event->header, SL_EVENT_WRITE, pid_tgid);
+    event->fd = entry->fd;
+    event->target = entry->target;
+    event->flags = entry->flags;
+    event->reserved = 0;
+    event->device = entry->device;
+    event->inode = entry->inode;
+    event->written = written;
+    event->reserved2 = 0;
+    return event;
+}
+
+#define DEFINE_SUBMIT(SIZE)                                                                        \
+    static __noinline int submit_plain_##SIZE(struct sl_pending *entry, __u64 pid_tgid, __u64 written, \
+                                              __u64 want)                                          \
+    {                                                                                              \
+        void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + SIZE, 0);        \
+        if (!slot) {                                                                               \
+            count_lost();                                                                          \
+            return 0;                                                                              \
+        }                                                                                          \
+        struct sl_write_event *event = start_write_event(slot, entry, pid_tgid, written);          \
+        __u64 length = want;                                                                       \
+        if (length > SIZE)                                                                         \
+            length = SIZE;                                                                         \
+        if (bpf_probe_read_user(event->data, length, (void *)entry->buf) != 0)                     \
+            length = 0;                                                                            \
+        event->captured = length;                                                                  \
+        bpf_ringbuf_submit(event, wakeup_flags());                                                 \
+        return 0;                                                                                  \
+    }                                                                                              \
+    /* Vector writes reserve twice the class, so (offset <= SIZE) + (length <= SIZE) is        \
+     * provably in bounds for the verifier. */                                                    \
+    static __noinline int submit_vector_##SIZE(struct sl_pending *entry, __u64 pid_tgid, __u64 written, \
+                                               __u64 want)                                         \
+    {                                                                                              \
+        void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + 2 * SIZE, 0);    \
+        if (!slot) {                                                                               \
+            count_lost();                                                                          \
+            return 0;                                                                              \
+        }                                                                                          \
+        struct sl_write_event *event = start_write_event(slot, entry, pid_tgid, written);          \
+        __u64 offset = 0;                                                                          \
+        for (int i = 0; i < SL_MAX_IOV; i++) {                                                     \
+            if (i >= entry->count || offset >= want || offset > SIZE)                              \
+                break;                                                                             \
+            struct sl_iovec iov = {};                                                              \
+            if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(entry->buf + i * sizeof(struct sl_iovec)))) \
+                break;                                                                             \
+            __u64 length = iov.len;                                                                \
+            if (length > want - offset)                                                            \
+                length = want - offset;                                                            \
+            if (length > SIZE)                                                                     \
+                length = SIZE;                                                                     \
+            if (bpf_probe_read_user(event->data + offset, length, (void *)iov.base))               \
+                break;                                                                             \
+            offset += length;                                                                      \
+        }                                                                                          \
+        event->captured = offset;                                                                  \
+        bpf_ringbuf_submit(event, wakeup_flags());                                                 \
+        return 0;                                                                                  \
+    }
+
+DEFINE_SUBMIT(256)
+DEFINE_SUBMIT(1024)
+DEFINE_SUBMIT(4096)
+DEFINE_SUBMIT(16384)
+DEFINE_SUBMIT(65536)
+
+#define SUBMIT_IN_CLASS(SIZE)                                                                      \
+    if (want <= SIZE)                                                                              \
+        return entry.vector ? submit_vector_##SIZE(&entry, pid_tgid, ret, want)                    \
+                            : submit_plain_##SIZE(&entry, pid_tgid, ret, want);
+
+static __always_inline int on_write_exit(__s64 ret)
+{
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    __u32 tid = (__u32)pid_tgid;
+    struct sl_pending *found = bpf_map_lookup_elem(&pending, &tid);
+    if (!found)
+        return 0;
+    struct sl_pending entry = *found;
+    bpf_map_delete_elem(&pending, &tid);
+    if (ret <= 0)
+        return 0;
+
+    __u64 want = (__u64)ret;
+    if (want > config.max_payload)
+        want = config.max_payload;
+    SUBMIT_IN_CLASS(256)
+    SUBMIT_IN_CLASS(1024)
+    SUBMIT_IN_CLASS(4096)
+    SUBMIT_IN_CLASS(16384)
+    SUBMIT_IN_CLASS(65536)
+    return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0); }
+
+SEC("tracepoint/syscalls/sys_enter_pwrite64")
+int enter_pwrite64(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0); }
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 1); }
+
+SEC("tracepoint/syscalls/sys_enter_pwritev")
+int enter_pwritev(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 1); }
+
+SEC("tracepoint/syscalls/sys_enter_pwritev2")
+int enter_pwritev2(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 1); }
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int exit_write(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_pwrite64")
+int exit_pwrite64(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int exit_writev(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_pwritev")
+int exit_pwritev(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_pwritev2")
+int exit_pwritev2(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
+
+static __always_inline void emit_process_event(__u32 type, __u32 pid, __u32 tid, __u32 parent_pid,
+                                               __u32 creator_tid, __u32 group_dead, const char *comm)
+{
+    struct sl_process_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+    if (!event) {
+        count_lost();
+        return;
+    }
+    fill_header(&event->header, type, ((__u64)pid << 32) | tid);
+    event->parent_pid = parent_pid;
+    event->creator_tid = creator_tid;
+    event->group_dead = group_dead;
+    event->reserved = 0;
+    bpf_probe_read_kernel_str(event->comm, sizeof(event->comm), comm);
+    bpf_ringbuf_submit(event, wakeup_flags());
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+    __u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+    __u32 child_tgid = BPF_CORE_READ(child, tgid);
+    if (child_tgid == parent_tgid || !is_targeted(parent_tgid))
+        return 0; // a new thread, or not ours
+    if (!config.trace_all) {
+        __u8 one = 1;
+        if (bpf_map_update_elem(&targets, &child_tgid, &one, BPF_ANY) != 0)
+            count_lost();
+    }
+    emit_process_event(SL_EVENT_PROCESS_START, child_tgid, BPF_CORE_READ(child, pid), parent_tgid,
+                       BPF_CORE_READ(parent, pid), 0, parent->comm);
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task)
+{
+    __u32 tgid = BPF_CORE_READ(task, tgid);
+    __u32 tid = BPF_CORE_READ(task, pid);
+    if (is_targeted(tgid)) {
+        emit_process_event(SL_EVENT_EXEC, tgid, tid, 0, 0, 0, task->comm);
+        return 0;
+    }
+    if (config.target_comm[0] == 0)
+        return 0;
+    char comm[SL_COMM_LEN] = {};
+    bpf_get_current_comm(comm, sizeof(comm));
+    for (int i = 0; i < SL_COMM_LEN; i++) {
+        if (comm[i] != config.target_comm[i])
+            return 0;
+        if (comm[i] == 0)
+            break;
+    }
+    __u8 one = 1;
+    if (bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY) != 0)
+        count_lost();
+    emit_process_event(SL_EVENT_COMM_MATCH, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+    __u32 tgid = BPF_CORE_READ(task, tgid);
+    if (!is_targeted(tgid))
+        return 0;
+    __u32 tid = BPF_CORE_READ(task, pid);
+    // do_exit() decrements signal->live before this tracepoint: zero means the whole
+    // process is gone (the tracepoint's own group_dead field is only in newer kernels).
+    __u32 group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+    bpf_map_delete_elem(&pending, &tid);
+    emit_process_event(SL_EVENT_EXIT, tgid, tid, 0, 0, group_dead, task->comm);
+    if (group_dead && !config.trace_all)
+        bpf_map_delete_elem(&targets, &tgid);
+    return 0;
+}

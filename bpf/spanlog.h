@@ -1,0 +1,86 @@
+/* The kernel-to-user event layout of spanlog's collector, shared by the BPF program
+ * (spanlog.bpf.c) and the Swift collector (through the CSpanlogSupport module).
+ * Fixed-width fields only; every struct is 8-byte aligned and padded explicitly. */
+#ifndef SPANLOG_H
+#define SPANLOG_H
+
+#include <linux/types.h>
+
+#define SL_EVENT_WRITE 1
+#define SL_EVENT_PROCESS_START 2 /* a traced process forked a new process */
+#define SL_EVENT_EXEC 3
+#define SL_EVENT_EXIT 4
+#define SL_EVENT_COMM_MATCH 5    /* an untraced process exec'd a program named like --comm */
+
+#define SL_TARGET_DEVNULL 0
+#define SL_TARGET_STDOUT 1
+#define SL_TARGET_STDERR 2
+#define SL_TARGET_FILE 3
+
+/* The file's (device, inode) had no verdict yet: user space decides from its path. */
+#define SL_FLAG_UNCLASSIFIED 1
+
+#define SL_VERDICT_CAPTURE 1
+#define SL_VERDICT_IGNORE 2
+
+/* /dev/null is the character device 1:3, in the kernel's dev_t encoding (major << 20 | minor). */
+#define SL_DEV_NULL ((1U << 20) | 3U)
+
+#define SL_COMM_LEN 16
+/* iovecs read per writev; bytes in further iovecs are counted as not captured. */
+#define SL_MAX_IOV 16
+/* The largest per-write payload the program can be configured for. */
+#define SL_MAX_PAYLOAD_LIMIT 65536
+
+struct sl_event_header {
+    __u32 type;
+    __u32 pid;  /* thread group id: the process */
+    __u32 tid;  /* the thread */
+    __u32 reserved;
+    __u64 timestamp_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+    __u64 cgroup_id;
+};
+
+struct sl_write_event {
+    struct sl_event_header header;
+    __s32 fd;
+    __u8 target;
+    __u8 flags;
+    __u16 reserved;
+    __u64 device; /* kernel dev_t of the file's superblock, files only */
+    __u64 inode;  /* files only */
+    __u64 written;  /* bytes the system call wrote */
+    __u32 captured; /* bytes of data[] that hold payload */
+    __u32 reserved2;
+    __u8 data[];
+};
+
+struct sl_process_event {
+    struct sl_event_header header;
+    __u32 parent_pid;  /* SL_EVENT_PROCESS_START, SL_EVENT_COMM_MATCH */
+    __u32 creator_tid; /* the thread that forked (0: unknown) */
+    __u32 group_dead;  /* SL_EVENT_EXIT: the last thread of the process exited */
+    __u32 reserved;
+    char comm[SL_COMM_LEN];
+};
+
+struct sl_file_key {
+    __u64 device;
+    __u64 inode;
+};
+
+/* Load-time configuration: the program's only read-only global, so it sits at offset 0 of
+ * .rodata and user space writes it before loading. */
+struct sl_config {
+    __u32 self_tgid;    /* spanlog itself: never captured */
+    __u32 max_payload;  /* bytes kept per write, at most SL_MAX_PAYLOAD_LIMIT */
+    __u32 wakeup_bytes; /* wake the reader once this much data waits */
+    __u8 trace_all;
+    __u8 capture_stdout;
+    __u8 capture_stderr;
+    __u8 reserved;
+    __u64 target_cgroup_id; /* 0: none */
+    char target_comm[SL_COMM_LEN]; /* empty: none */
+};
+
+#endif

@@ -29,7 +29,39 @@ struct inode {
     __u32 i_rdev;
 } __attribute__((preserve_access_index));
 
+struct qstr {
+    union {
+        struct {
+            __u32 hash;
+            __u32 len;
+        };
+        __u64 hash_len;
+    };
+    const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+    struct dentry *d_parent;
+    struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+    struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+struct mount {
+    struct mount *mnt_parent;
+    struct dentry *mnt_mountpoint;
+    struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+    struct vfsmount *mnt;
+    struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
 struct file {
+    struct path f_path;
     struct inode *f_inode;
 } __attribute__((preserve_access_index));
 
@@ -100,13 +132,14 @@ struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 65536);
     __type(key, struct sl_file_key);
-    __type(value, __u8);
+    __type(value, struct sl_file_verdict);
 } file_verdicts SEC(".maps");
 
 // What a write's entry saw, keyed by thread id, until its exit.
 struct sl_pending {
     __u64 buf;   // buffer, or iovec array
     __u64 count; // byte count, or iovec count
+    __u64 file;  // struct file *, for the path of a file not classified yet
     __u64 device;
     __u64 inode;
     __s32 fd;
@@ -203,14 +236,25 @@ static __always_inline int on_write_enter(__s64 fd, __u64 buf, __u64 count, __u8
         struct sl_file_key key = {};
         key.device = BPF_CORE_READ(inode, i_sb, s_dev);
         key.inode = BPF_CORE_READ(inode, i_ino);
-        __u8 *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
-        if (verdict && *verdict == SL_VERDICT_IGNORE)
+        struct sl_file_verdict *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
+        if (verdict && verdict->verdict == SL_VERDICT_IGNORE)
             return 0;
-        if (!verdict)
+        if (!verdict) {
             entry.flags |= SL_FLAG_UNCLASSIFIED;
+        } else {
+            // A rename changes the dentry's name or parent: send the path again, so records
+            // carry the path the file had when it was written.
+            struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+            __u64 signature = BPF_CORE_READ(dentry, d_name.hash_len) ^ (__u64)BPF_CORE_READ(dentry, d_parent);
+            if (verdict->name_signature != signature) {
+                verdict->name_signature = signature;
+                entry.flags |= SL_FLAG_PATH_CHANGED;
+            }
+        }
         entry.target = SL_TARGET_FILE;
         entry.device = key.device;
         entry.inode = key.inode;
+        entry.file = (__u64)file;
     } else {
         return 0; // sockets, pipes, devices other than fd 1/2: not ours
     }
@@ -301,6 +345,50 @@ DEFINE_SUBMIT(65536)
         return entry.vector ? submit_vector_##SIZE(&entry, pid_tgid, ret, want)                    \
                             : submit_plain_##SIZE(&entry, pid_tgid, ret, want);
 
+// The file's path from the kernel's dentries, crossing mount points (what d_path does), as it
+// is at the time of the write: a new file can be classified even when its writer exits before
+// user space could look at /proc, and a rotated file shows its new name. Only runs for files
+// with no verdict yet or whose name changed.
+static __noinline int emit_file_path(struct sl_pending *entry, __u64 pid_tgid)
+{
+    struct sl_path_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+    if (!event) {
+        count_lost();
+        return 0;
+    }
+    fill_header(&event->header, SL_EVENT_FILE_PATH, pid_tgid);
+    event->device = entry->device;
+    event->inode = entry->inode;
+    event->reserved = 0;
+    __builtin_memset(event->lengths, 0, sizeof(event->lengths));
+    struct file *file = (struct file *)entry->file;
+    struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+    struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+    struct mount *mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+    __u32 complete = 0;
+    for (int i = 0; i < SL_PATH_MAX_COMPONENTS; i++) {
+        struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+        if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
+            struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+            if (up == mnt) {
+                complete = 1;
+                break;
+            }
+            event->lengths[i] = 0;
+            dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+            mnt = up;
+            continue;
+        }
+        __u32 length = BPF_CORE_READ(dentry, d_name.len) & (SL_PATH_SLOT - 1);
+        event->lengths[i] = length;
+        bpf_probe_read_kernel(event->names[i], length, BPF_CORE_READ(dentry, d_name.name));
+        dentry = parent;
+    }
+    event->complete = complete;
+    bpf_ringbuf_submit(event, wakeup_flags());
+    return 0;
+}
+
 static __always_inline int on_write_exit(__s64 ret)
 {
     __u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -313,6 +401,8 @@ static __always_inline int on_write_exit(__s64 ret)
     if (ret <= 0)
         return 0;
 
+    if (entry.flags & (SL_FLAG_UNCLASSIFIED | SL_FLAG_PATH_CHANGED))
+        emit_file_path(&entry, pid_tgid);
     __u64 want = (__u64)ret;
     if (want > config.max_payload)
         want = config.max_payload;

@@ -11,6 +11,7 @@
 #define SL_EVENT_EXEC 3
 #define SL_EVENT_EXIT 4
 #define SL_EVENT_COMM_MATCH 5    /* an untraced process exec'd a program named like --comm */
+#define SL_EVENT_FILE_PATH 6     /* a file's path, new or changed; precedes its write */
 
 #define SL_TARGET_DEVNULL 0
 #define SL_TARGET_STDOUT 1
@@ -19,6 +20,8 @@
 
 /* The file's (device, inode) had no verdict yet: user space decides from its path. */
 #define SL_FLAG_UNCLASSIFIED 1
+/* The file was renamed (or reached through another link) since its path was last sent. */
+#define SL_FLAG_PATH_CHANGED 2
 
 #define SL_VERDICT_CAPTURE 1
 #define SL_VERDICT_IGNORE 2
@@ -64,9 +67,30 @@ struct sl_process_event {
     char comm[SL_COMM_LEN];
 };
 
+/* Path components of a file, leaf first, one fixed 256-byte slot each (fixed offsets keep
+ * the verifier's work small). A zero length marks a slot spent crossing a mount point. */
+#define SL_PATH_MAX_COMPONENTS 32
+#define SL_PATH_SLOT 256
+struct sl_path_event {
+    struct sl_event_header header;
+    __u64 device;
+    __u64 inode;
+    __u32 complete; /* 0: deeper than SL_PATH_MAX_COMPONENTS */
+    __u32 reserved;
+    __u8 lengths[SL_PATH_MAX_COMPONENTS];
+    __u8 names[SL_PATH_MAX_COMPONENTS][SL_PATH_SLOT];
+};
+
 struct sl_file_key {
     __u64 device;
     __u64 inode;
+};
+
+struct sl_file_verdict {
+    __u8 verdict;
+    __u8 reserved[7];
+    /* The dentry's name hash and parent when its path was last sent; 0 from user space. */
+    __u64 name_signature;
 };
 
 /* Load-time configuration: the program's only read-only global, so it sits at offset 0 of

@@ -91,6 +91,9 @@ pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int st
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
         signal(SIGPIPE, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         execvp(path, argv);
         int error = errno;
         (void)!write(report[1], &error, sizeof(error));
@@ -172,6 +175,13 @@ void sl_install_signal_handlers(pid_t forward_to)
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A parent may have started spanlog with these blocked (test runners, some supervisors). */
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, &handled, NULL);
 }
 
 int sl_pending_signal(void)

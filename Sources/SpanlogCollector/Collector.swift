@@ -103,7 +103,9 @@ public final class Collector {
     /// Reports kernel losses as they happen.
     public func poll(timeoutMilliseconds: Int32) {
         guard let ringBuffer, !stopped else { return }
-        _ = ring_buffer__poll(ringBuffer, timeoutMilliseconds)
+        // The program wakes us only once enough data waits; a poll that times out has
+        // consumed nothing, so take what is there now.
+        if ring_buffer__poll(ringBuffer, timeoutMilliseconds) == 0 { _ = ring_buffer__consume(ringBuffer) }
         reportLoss()
     }
 

@@ -120,8 +120,10 @@ final class KernelProgram {
 
     func setVerdict(device: UInt64, inode: UInt64, capture: Bool) {
         var key = sl_file_key(device: device, inode: inode)
-        var verdict = UInt8(capture ? SL_VERDICT_CAPTURE : SL_VERDICT_IGNORE)
-        _ = bpf_map_update_elem(verdictsFD, &key, &verdict, UInt64(BPF_ANY))
+        var verdict = sl_file_verdict()
+        verdict.verdict = UInt8(capture ? SL_VERDICT_CAPTURE : SL_VERDICT_IGNORE)
+        // Only set it if the kernel has none: its entry may already carry the name signature.
+        _ = bpf_map_update_elem(verdictsFD, &key, &verdict, UInt64(BPF_NOEXIST))
     }
 
     /// Events the kernel could not hand over since load, summed over CPUs.

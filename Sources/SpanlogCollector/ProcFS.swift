@@ -60,13 +60,4 @@ enum ProcFS {
         }
         return pids.sorted()
     }
-
-    /// The file an fd points at now, without the " (deleted)" suffix of an unlinked file.
-    static func path(pid: Int32, fd: Int32) -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/\(pid)/fd/\(fd)", &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return path.hasSuffix(" (deleted)") ? String(path.dropLast(10)) : path
-    }
 }

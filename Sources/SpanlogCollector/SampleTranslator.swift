@@ -3,8 +3,8 @@ import SpanlogCore
 
 /// Counters for what the collector itself could not pass on.
 public struct CollectorStats: Sendable {
-    /// Writes to a file whose path could not be read (its descriptor closed before spanlog
-    /// looked): their log globs could not be checked, so they were not kept.
+    /// Writes to a file whose path the kernel could not report (its ring-buffer record was
+    /// lost, or the path is deeper than 32 components): their globs could not be checked.
     public var unresolvedFileWrites = 0
     /// Samples of an unknown type or size (a BPF object that does not match this spanlog).
     public var malformedSamples = 0
@@ -21,18 +21,17 @@ final class SampleTranslator {
     private(set) var stats = CollectorStats()
     private var containers: [Int32: String] = [:]
 
-    private struct CachedPath {
+    private struct FileKey: Hashable {
         var device: UInt64
         var inode: UInt64
-        var path: String
-        var resolvedAt: UInt64
     }
 
-    /// Paths are re-read at most this often per descriptor, so a renamed (rotated) file
-    /// shows its new path within this time.
-    static let pathRefreshNanoseconds: UInt64 = 1_000_000_000
-    /// By pid, then fd: a process's entries go at once when it exits.
-    private var paths: [Int32: [Int32: CachedPath]] = [:]
+    /// The path of each captured file as the kernel last reported it (it reports again on
+    /// every rename), so records carry the path at write time.
+    private var kernelPaths: [FileKey: String] = [:]
+    /// Verdicts already given. Several writes can be queued before the kernel has the verdict;
+    /// a file judged a log stays one after a rename (rotation), as the kernel map keeps it.
+    private var verdicts: [FileKey: Bool] = [:]
 
     init(program: KernelProgram, globs: [LogPathGlob], emit: @escaping (RawEvent) -> Void) {
         self.program = program
@@ -58,6 +57,12 @@ final class SampleTranslator {
                 return
             }
             handleWrite(sample.loadUnaligned(as: sl_write_event.self), sample)
+        case SL_EVENT_FILE_PATH:
+            guard sample.count >= MemoryLayout<sl_path_event>.size else {
+                stats.malformedSamples += 1
+                return
+            }
+            handlePath(sample)
         case SL_EVENT_PROCESS_START, SL_EVENT_COMM_MATCH, SL_EVENT_EXEC, SL_EVENT_EXIT:
             guard sample.count >= MemoryLayout<sl_process_event>.size else {
                 stats.malformedSamples += 1
@@ -83,14 +88,22 @@ final class SampleTranslator {
         case SL_TARGET_FILE:
             target = .file(device: event.device, inode: event.inode)
             let unclassified = Int32(event.flags) & SL_FLAG_UNCLASSIFIED != 0
-            guard let resolved = resolvePath(pid: pid, fd: event.fd, device: event.device, inode: event.inode,
-                                             at: event.header.timestamp_ns) else {
-                if unclassified { stats.unresolvedFileWrites += 1 }
+            let key = FileKey(device: event.device, inode: event.inode)
+            guard let resolved = kernelPaths[key] else {
+                stats.unresolvedFileWrites += 1
                 return
             }
             if unclassified {
-                let capture = LogPathGlob.anyMatches(globs, resolved)
-                program.setVerdict(device: event.device, inode: event.inode, capture: capture)
+                let capture: Bool
+                if let decided = verdicts[key] {
+                    capture = decided  // the kernel's entry was evicted (LRU): restore it
+                    program.setVerdict(device: event.device, inode: event.inode, capture: capture)
+                } else {
+                    capture = LogPathGlob.anyMatches(globs, resolved)
+                    if verdicts.count >= 65_536 { verdicts.removeAll(keepingCapacity: true) }
+                    verdicts[key] = capture
+                    program.setVerdict(device: event.device, inode: event.inode, capture: capture)
+                }
                 if !capture { return }
             }
             path = resolved
@@ -103,19 +116,25 @@ final class SampleTranslator {
                                path: path, bytes: bytes[...], writtenLength: Int(event.written))))
     }
 
-    private func resolvePath(pid: Int32, fd: Int32, device: UInt64, inode: UInt64, at now: UInt64) -> String? {
-        let cached = paths[pid]?[fd]
-        if let cached, cached.device == device, cached.inode == inode, now &- cached.resolvedAt < Self.pathRefreshNanoseconds {
-            return cached.path
+    /// Components arrive leaf first, one fixed slot each; empty slots were spent crossing
+    /// mount points.
+    private func handlePath(_ sample: UnsafeRawBufferPointer) {
+        let event = sample.loadUnaligned(as: sl_path_event.self)
+        // An incomplete walk (very deep path) gives no usable absolute path.
+        guard event.complete != 0 else { return }
+        let slots = Int(SL_PATH_MAX_COMPONENTS), slotSize = Int(SL_PATH_SLOT)
+        // names[][] is the struct's last member (too large for Swift to import as a tuple).
+        let namesStart = MemoryLayout<sl_path_event>.size - slots * slotSize
+        var components: [String] = []
+        withUnsafeBytes(of: event.lengths) { lengths in
+            for slot in 0..<slots where lengths[slot] > 0 {
+                let start = namesStart + slot * slotSize
+                let name = UnsafeRawBufferPointer(rebasing: sample[start..<(start + Int(lengths[slot]))])
+                components.append(String(decoding: name, as: UTF8.self))
+            }
         }
-        guard let path = ProcFS.path(pid: pid, fd: fd) else {
-            // The descriptor is gone already; the last known path of this file is still right
-            // unless it was renamed in the meantime.
-            if let cached, cached.device == device, cached.inode == inode { return cached.path }
-            return nil
-        }
-        paths[pid, default: [:]][fd] = CachedPath(device: device, inode: inode, path: path, resolvedAt: now)
-        return path
+        if kernelPaths.count >= 65_536 { kernelPaths.removeAll(keepingCapacity: true) }
+        kernelPaths[FileKey(device: event.device, inode: event.inode)] = "/" + components.reversed().joined(separator: "/")
     }
 
     private func handleProcess(_ event: sl_process_event) {
@@ -135,10 +154,7 @@ final class SampleTranslator {
             emit(.exec(timestamp: timestamp, pid: pid, comm: comm))
         case SL_EVENT_EXIT:
             let processExited = event.group_dead != 0
-            if processExited {
-                containers[pid] = nil
-                paths[pid] = nil
-            }
+            if processExited { containers[pid] = nil }
             emit(.exit(timestamp: timestamp, pid: pid, tid: tid, processExited: processExited))
         default:
             stats.malformedSamples += 1

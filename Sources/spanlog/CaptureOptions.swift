@@ -63,6 +63,15 @@ struct TargetOptions: ParsableArguments {
 
     var isEmpty: Bool { pid.isEmpty && comm == nil && cgroup == nil && container == nil && !all }
 
+    var summary: String {
+        if all { return "every process" }
+        var parts = pid.map { "pid \($0) and its descendants" }
+        if let comm { parts.append("processes named \(comm)") }
+        if let cgroup { parts.append("cgroup \(cgroup)") }
+        if let container { parts.append("container \(container)") }
+        return parts.joined(separator: ", ")
+    }
+
     func validate(allowingCommand hasCommand: Bool) throws {
         if isEmpty && !hasCommand {
             throw ValidationError("Say what to follow: --pid PID, --comm NAME, --cgroup PATH, --container ID or --all.")

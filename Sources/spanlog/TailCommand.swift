@@ -25,9 +25,15 @@ struct TailCommand: ParsableCommand {
         let session = try LiveSession(collectorOptions: options, output: output, captureTo: nil)
         sl_install_signal_handlers(0)
         targets.traceRunning(session.collector)
+        announceReady(targets)
         session.run { sl_pending_signal() != 0 }
         session.finish()
     }
+}
+
+/// Tells the user (and scripts waiting for it) that capture has started.
+func announceReady(_ targets: TargetOptions) {
+    printError("spanlog: capturing \(targets.summary); Ctrl-C stops")
 }
 
 struct RecordCommand: ParsableCommand {
@@ -64,6 +70,7 @@ struct RecordCommand: ParsableCommand {
         let session = try LiveSession(collectorOptions: options, output: nil, captureTo: file)
         sl_install_signal_handlers(0)
         targets.traceRunning(session.collector)
+        announceReady(targets)
         session.run { sl_pending_signal() != 0 }
         session.finish()
     }

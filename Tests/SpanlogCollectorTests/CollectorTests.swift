@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+
+/// Real BPF programs attached to real processes, through the spanlog binary. Serialized: two
+/// collectors at once would only measure the machine's two cores.
+@Suite(.serialized, .enabled(if: KernelSupport.available, Comment(rawValue: KernelSupport.skipReason ?? "")))
+struct CollectorTests {
+    /// The seed: a shell loop of website-latency spans around curl against a local server.
+    @Test func seedExampleAttributesEveryCurlLineToItsSpan() throws {
+        let workspace = try Workspace()
+        try workspace.write("page.txt", "alpha line\nbeta line\ngamma line\n")
+        let server = try Background("/usr/bin/python3", ["-c", """
+            import http.server, functools, sys
+            http.server.SimpleHTTPRequestHandler.log_message = lambda *args: None
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+            print(server.server_port, flush=True)
+            server.serve_forever()
+            """, workspace.url.path])
+        defer { server.kill() }
+        let port = try #require(server.nextLine())
+        let script = try workspace.workload("seed.sh")
+        let result = try SpanlogBinary.run(
+            ["run", "--format", "json", "--", "/bin/bash", script, "http://127.0.0.1:\(port)/page.txt", "5"],
+            in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let spans = result.spans.filter { ($0["tags"] as? [String]) == ["website-latency"] }
+        #expect(spans.count == 5)
+        #expect(spans.allSatisfy { $0["status"] as? String == "ok" && $0["lines"] as? Int == 3 })
+        let curlLines = result.lines.filter { $0["comm"] as? String == "curl" }
+        #expect(curlLines.count == 15)
+        let spanUIDs = Set(spans.compactMap { $0["uid"] as? String })
+        for line in curlLines {
+            let span = try #require(line["span"] as? [String: Any], "curl line without a span: \(line)")
+            #expect(spanUIDs.contains(span["uid"] as? String ?? ""))
+        }
+        // Each round's three lines share one span, in order.
+        let byUID = Dictionary(grouping: curlLines) { ($0["span"] as? [String: Any])?["uid"] as? String ?? "" }
+        #expect(byUID.values.allSatisfy { $0.map { $0["text"] as? String ?? "" } == ["alpha line", "beta line", "gamma line"] })
+    }
+
+    @Test func pythonThreadsGetTheirOwnThreadSpansOnStdoutAndInTheLogFile() throws {
+        let workspace = try Workspace()
+        let script = try workspace.workload("threads.py")
+        let logFile = workspace.path("workers.log")
+        let result = try SpanlogBinary.run(
+            ["run", "--format", "json", "--", "/usr/bin/python3", script, logFile, "4", "20"], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let workerLines = result.lines.filter { ($0["text"] as? String)?.contains("worker w") == true }
+        #expect(workerLines.count == 4 * 20 * 2)
+        for line in workerLines {
+            let text = line["text"] as? String ?? ""
+            let worker = text.split(separator: " ").first { $0.wholeMatch(of: /w\d/) != nil }.map(String.init) ?? "?"
+            let span = line["span"] as? [String: Any]
+            #expect(span?["tags"] as? [String] == ["worker", worker], "\(text) in \(String(describing: span))")
+        }
+        let fileLines = workerLines.filter { $0["stream"] as? String == "file" }
+        #expect(fileLines.count == 80)
+        #expect(fileLines.allSatisfy { $0["path"] as? String == logFile && $0["level"] as? String == "info" })
+        // The main thread's line belongs to the process-wide p span.
+        let mainLine = try #require(result.lines.first { $0["text"] as? String == "main thread done" })
+        #expect((mainLine["span"] as? [String: Any])?["tags"] as? [String] == ["batch"])
+        let workerSpans = result.spans.filter { ($0["tags"] as? [String])?.first == "worker" }
+        #expect(workerSpans.count == 4)
+        let batch = try #require(result.spans.first { ($0["tags"] as? [String]) == ["batch"] })
+        #expect(workerSpans.allSatisfy { $0["parent"] as? String == batch["uid"] as? String })
+    }
+
+    @Test func writevPwriteAndPwritevAreCaptured() throws {
+        let workspace = try Workspace()
+        let binary = try workspace.workload("vectored.c")
+        let logFile = workspace.path("vectored.log")
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", binary, logFile], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let texts = result.lines.map { $0["text"] as? String ?? "" }
+        #expect(texts == ["first line from writev", "second line from writev", "pwrite line one", "pwrite line two",
+                          "pwritev line three"])
+        #expect(result.lines.allSatisfy { ($0["span"] as? [String: Any])?["id"] as? Int == 4100 })
+        #expect(result.lines.filter { $0["path"] as? String == logFile }.count == 3)
+    }
+
+    @Test func numericSpansCrossProcessesAndKilledProcessesAbandonTheirSpans() throws {
+        let workspace = try Workspace()
+        let script = try workspace.workload("crossproc.sh")
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", "/bin/bash", script], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let handoff = try #require(result.spans.first { ($0["tags"] as? [String]) == ["handoff"] })
+        #expect(handoff["status"] as? String == "ok")
+        #expect(handoff["exit_args"] as? [String: String] == ["by": "closer"])
+        let opener = try #require(result.lines.first { $0["text"] as? String == "opener says hi" })
+        #expect((opener["span"] as? [String: Any])?["uid"] as? String == handoff["uid"] as? String)
+        let whole = try #require(result.spans.first { ($0["tags"] as? [String]) == ["whole-process"] })
+        #expect(whole["status"] as? String == "ok")
+        let doomed = try #require(result.spans.first { ($0["tags"] as? [String]) == ["doomed"] })
+        #expect(doomed["status"] as? String == "abandoned")
+        let dying = try #require(result.lines.first { $0["text"] as? String == "about to die" })
+        #expect((dying["span"] as? [String: Any])?["tags"] as? [String] == ["doomed"])
+    }
+
+    @Test func tailFollowsAProcessWhoseDescriptorsWereOpenedBeforeSpanlogStarted() throws {
+        let workspace = try Workspace()
+        let script = try workspace.workload("preopened.py")
+        let logFile = workspace.path("early.log")
+        let app = try Background("/usr/bin/python3", [script, logFile])
+        defer { app.kill() }
+        #expect(app.waitForLine(containing: "ready") != nil)
+
+        let tail = Process()
+        tail.executableURL = SpanlogBinary.url
+        tail.arguments = ["tail", "--pid", String(app.process.processIdentifier), "--format", "json"]
+        let stdoutURL = workspace.url.appendingPathComponent("tail.out")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        tail.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        let stderr = Pipe()
+        tail.standardError = stderr
+        try tail.run()
+        var announced = Data()
+        while !String(decoding: announced, as: UTF8.self).contains("capturing") {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            announced.append(chunk)
+        }
+        #expect(String(decoding: announced, as: UTF8.self).contains("capturing pid"))
+
+        app.send("go")
+        #expect(app.wait() == 0)
+        tail.interrupt()
+        tail.waitUntilExit()
+        let result = SpanlogBinary.Result(status: tail.terminationStatus,
+                                          stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: "")
+        let span = try #require(result.spans.first { ($0["tags"] as? [String]) == ["late-request"] })
+        #expect(span["status"] as? String == "ok")
+        #expect(span["lines"] as? Int == 2)
+        let fileLine = try #require(result.lines.first { $0["stream"] as? String == "file" })
+        #expect(fileLine["path"] as? String == logFile)
+        #expect(result.lines.allSatisfy { ($0["span"] as? [String: Any])?["uid"] as? String == span["uid"] as? String })
+        #expect(result.stats?["lost_events"] as? Int == 0)
+    }
+
+    @Test func rotatedLogKeepsBeingCapturedUnderItsNewPath() throws {
+        let workspace = try Workspace()
+        let script = try workspace.workload("rotate.py")
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", "/usr/bin/python3", script,
+                                            workspace.url.path], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let fileLines = result.lines.filter { $0["stream"] as? String == "file" }
+        let pairs = fileLines.map { [$0["text"] as? String ?? "", $0["path"] as? String ?? ""] }
+        #expect(pairs == [
+            ["before rotation", workspace.path("app.log")],
+            ["after rotation, old descriptor", workspace.path("app.log.1")],
+            ["after reopen", workspace.path("app.log")],
+        ])
+    }
+
+    /// 100,000 lines from 4 processes: each captured exactly once and in order per stream,
+    /// unless the kernel reports losing them.
+    @Test func burstFromFourProcessesIsCapturedOnceInOrderOrItsLossReported() throws {
+        let workspace = try Workspace()
+        let binary = try workspace.workload("burst.c")
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--ring-buffer-size", "33554432", "--",
+                                            binary, "4", "25000"], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lost = try #require(result.stats?["lost_events"] as? Int)
+        var next = [String: Int]()
+        var missing = 0
+        var seen = 0
+        for line in result.lines {
+            let text = line["text"] as? String ?? ""
+            let words = text.split(separator: " ")
+            guard words.count >= 4, words[0] == "burst", let number = Int(words[3]) else { continue }
+            let process = String(words[1])
+            let expected = next[process, default: 0]
+            #expect(number >= expected, "line \(number) of \(process) out of order or repeated")
+            missing += number - expected
+            next[process] = number + 1
+            seen += 1
+        }
+        missing += next.values.reduce(0) { $0 + (25_000 - $1) } + (4 - next.count) * 25_000
+        #expect(seen + missing == 100_000)
+        #expect(missing <= lost, "\(missing) lines missing but only \(lost) events reported lost")
+        if lost == 0 { #expect(seen == 100_000) }
+    }
+
+    @Test func missingCommandIsOneClearLineAndStatusTwo() throws {
+        let workspace = try Workspace()
+        let result = try SpanlogBinary.run(["run", "--", "no-such-command-spanlog"], in: workspace.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot run 'no-such-command-spanlog'"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func unprivilegedUserIsToldWhatToDo() throws {
+        let workspace = try Workspace()
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: workspace.url.path)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                             SpanlogBinary.url.path, "run", "--", "true"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(message.contains("not allowed to load BPF programs"))
+        #expect(message.contains("sudo"))
+    }
+
+    @Test func recordThenReplayGivesTheLiveRecords() throws {
+        let workspace = try Workspace()
+        let script = try workspace.workload("crossproc.sh")
+        let capture = workspace.path("run.cap")
+        let live = try SpanlogBinary.run(["run", "--format", "json", "-w", capture, "--", "/bin/bash", script],
+                                         in: workspace.url)
+        #expect(live.status == 0, "\(live.stderr)")
+        let replay = try SpanlogBinary.run(["replay", "--format", "json", capture], in: workspace.url)
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(!live.stdout.isEmpty)
+        #expect(replay.stdout == live.stdout)
+    }
+}

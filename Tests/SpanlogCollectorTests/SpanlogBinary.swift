@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// Why the kernel tests cannot run here, or nil when they can.
+enum KernelSupport {
+    static let skipReason: String? = {
+        if geteuid() != 0 { return "needs root to load BPF programs (CI runs as root)" }
+        if access("/sys/kernel/btf/vmlinux", R_OK) != 0 { return "the kernel has no BTF (/sys/kernel/btf/vmlinux)" }
+        if access(SpanlogBinary.url.path, X_OK) != 0 { return "the spanlog binary is not built (swift build)" }
+        return nil
+    }()
+
+    static var available: Bool { skipReason == nil }
+}
+
+/// The built `spanlog` executable, run as a user would run it.
+enum SpanlogBinary {
+    static let url = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("spanlog")
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        /// stdout parsed as JSON Lines.
+        var records: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+        var lines: [[String: Any]] { records.filter { $0["type"] as? String == "line" } }
+        var spans: [[String: Any]] { records.filter { $0["type"] as? String == "span" } }
+        var stats: [String: Any]? { records.last { $0["type"] as? String == "stats" } }
+    }
+
+    /// Runs spanlog to completion; output goes through files so large outputs cannot block.
+    static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let stdoutURL = directory.appendingPathComponent("spanlog.stdout")
+        let stderrURL = directory.appendingPathComponent("spanlog.stderr")
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: try String(contentsOf: stdoutURL, encoding: .utf8),
+                      stderr: try String(contentsOf: stderrURL, encoding: .utf8))
+    }
+}
+
+/// A scratch directory with the test workloads copied in, removed afterwards.
+final class Workspace {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("spanlog-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Copies a workload from the test bundle; compiles it first if it is C.
+    func workload(_ file: String) throws -> String {
+        let source = try #require(Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "Workloads"))
+        let copy = url.appendingPathComponent(file)
+        try? FileManager.default.removeItem(at: copy)
+        try FileManager.default.copyItem(at: source, to: copy)
+        guard file.hasSuffix(".c") else { return copy.path }
+        let binary = url.appendingPathComponent(String(file.dropLast(2))).path
+        let compiler = try runTool("/usr/bin/gcc", ["-O2", "-o", binary, copy.path])
+        #expect(compiler == 0, "compiling \(file) failed")
+        return binary
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// A helper process whose stdout lines the test reads as they come (readiness signals).
+final class Background {
+    let process = Process()
+    private let output = Pipe()
+    private let input = Pipe()
+    private var buffered = Data()
+
+    init(_ executable: String, _ arguments: [String], stdoutIsSignal: Bool = true) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if stdoutIsSignal { process.standardOutput = output } else { process.standardError = output }
+        process.standardInput = input
+        try process.run()
+    }
+
+    /// Blocks until the process prints a line containing `text`; returns that line.
+    func waitForLine(containing text: String) -> String? {
+        while let line = nextLine() {
+            if line.contains(text) { return line }
+        }
+        return nil
+    }
+
+    /// Blocks until the process prints a whole line; nil when its output ends.
+    func nextLine() -> String? {
+        while true {
+            if let range = buffered.firstRange(of: Data("\n".utf8)) {
+                let line = String(decoding: buffered[..<range.lowerBound], as: UTF8.self)
+                buffered.removeSubrange(..<range.upperBound)
+                return line
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffered.append(chunk)
+        }
+    }
+
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    func interrupt() { process.interrupt() }
+
+    /// SIGKILL: children of the test runner inherit its blocked signal mask, so SIGTERM
+    /// may never arrive.
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

@@ -53,16 +53,15 @@ public final class Collector {
     /// Follows a process that already runs (or is about to exec), and its existing descendants.
     /// Their current state is reported as `processStart` events, parents first.
     public func trace(pid: Int32, includeDescendants: Bool = true) {
-        trace(roots: [pid], includeDescendants: includeDescendants)
+        trace(includeDescendants: includeDescendants) { $0.pid == pid }
     }
 
     /// Follows every running process for which `select` is true, and their descendants.
     public func trace(where select: (ProcessSnapshot) -> Bool) {
-        let roots = ProcFS.allPids().compactMap(ProcFS.snapshot(of:)).filter(select).map(\.pid)
-        trace(roots: roots, includeDescendants: true)
+        trace(includeDescendants: true, select: select)
     }
 
-    private func trace(roots: [Int32], includeDescendants: Bool) {
+    private func trace(includeDescendants: Bool, select: (ProcessSnapshot) -> Bool) {
         let own = getpid()
         var snapshots: [Int32: ProcessSnapshot] = [:]
         for pid in ProcFS.allPids() where pid != own {
@@ -72,14 +71,13 @@ public final class Collector {
         for snapshot in snapshots.values { children[snapshot.parentPid, default: []].append(snapshot.pid) }
 
         var traced = Set<Int32>()
-        var queue = roots.filter { $0 != own }
+        var queue = snapshots.values.filter(select).map(\.pid).sorted()
         let now = sl_monotonic_now()
         while !queue.isEmpty {
             let pid = queue.removeFirst()
             guard traced.insert(pid).inserted else { continue }
             _ = program.addTarget(pid)
-            let snapshot = snapshots[pid] ?? ProcFS.snapshot(of: pid)
-                ?? ProcessSnapshot(pid: pid, parentPid: own, comm: "", container: nil)
+            guard let snapshot = snapshots[pid] else { continue }
             translator.noteContainer(pid: pid, container: snapshot.container)
             // A process that was already running was created by its parent's main thread as far
             // as we can tell; the real creating thread is only seen for forks after this point.

@@ -13,7 +13,7 @@ public struct ProcessSnapshot: Sendable {
 
 /// Small, allocation-light readers for /proc.
 enum ProcFS {
-    static func readText(_ path: String, limit: Int = 65_536) -> String? {
+    static func readText(_ path: String, limit: Int = 16_384) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

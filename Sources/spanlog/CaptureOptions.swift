@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import SpanlogCollector
 import SpanlogCore
@@ -75,6 +78,9 @@ struct TargetOptions: ParsableArguments {
     func validate(allowingCommand hasCommand: Bool) throws {
         if isEmpty && !hasCommand {
             throw ValidationError("Say what to follow: --pid PID, --comm NAME, --cgroup PATH, --container ID or --all.")
+        }
+        for pid in pid where access("/proc/\(pid)", F_OK) != 0 {
+            throw ValidationError("No process with pid \(pid) is running; check it with 'ps -p \(pid)'.")
         }
         if let comm, comm.utf8.count > 15 {
             throw ValidationError("--comm '\(comm)' is longer than the kernel's 15-byte command names; use its first 15 bytes.")

@@ -8,7 +8,6 @@ public struct CollectorStats: Sendable {
     public var unresolvedFileWrites = 0
     /// Samples of an unknown type or size (a BPF object that does not match this spanlog).
     public var malformedSamples = 0
-    public var samples = 0
 }
 
 /// Turns ring-buffer samples into raw events: decodes the fixed layout of bpf/spanlog.h,
@@ -44,7 +43,6 @@ final class SampleTranslator {
     }
 
     func handle(_ sample: UnsafeRawBufferPointer) {
-        stats.samples += 1
         guard sample.count >= MemoryLayout<sl_event_header>.size else {
             stats.malformedSamples += 1
             return

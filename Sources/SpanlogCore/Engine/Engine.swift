@@ -88,12 +88,6 @@ public final class Engine {
         sink.flush()
     }
 
-    /// Emits a stats record now (for example on SIGUSR1 or at a reporting interval).
-    public func emitStats(at timestamp: UInt64) {
-        stats.openSpans = tracker.openCount
-        sink.emit(.stats(StatsRecord(timestamp: wallClock(timestamp), stats: stats)))
-    }
-
     // MARK: Writes
 
     private func handleLogWrite(_ write: WriteEvent) {

@@ -33,8 +33,6 @@ final class ByteBuffer {
 
     deinit { base.deallocate() }
 
-    var isEmpty: Bool { count == 0 }
-
     func removeAll() { count = 0 }
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 

@@ -1,6 +1,7 @@
 // Times N write system calls of one kind and writes "ns per write" to RESULT_FILE.
 //   marker: tracer markers to /dev/null (enter/exit pairs)
 //   file:   8-byte pwrite to a regular file that is not a log (spanlog drops it in the kernel)
+//   socket: 8-byte writes to a Unix socket drained by a child (dropped in the kernel too)
 //   stdout: 100-byte lines to stdout (captured and shipped to user space)
 // usage: writebench MODE N RESULT_FILE
 #define _GNU_SOURCE
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +30,19 @@ int main(int argc, char **argv) {
         fd = open("/dev/null", O_WRONLY);
         a = ">:t:bench:k=v:\n";
         b = "<:t:bench::\n";
+    } else if (strcmp(mode, "socket") == 0) {
+        int pair[2];
+        socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+        if (fork() == 0) {
+            char sink[65536];
+            close(pair[0]);
+            while (read(pair[1], sink, sizeof sink) > 0) {
+            }
+            _exit(0);
+        }
+        close(pair[1]);
+        fd = pair[0];
+        a = b = "12345678";
     } else if (strcmp(mode, "file") == 0) {
         fd = open("/tmp/writebench.dat", O_WRONLY | O_CREAT, 0644);
         a = b = "12345678";
@@ -50,6 +66,10 @@ int main(int argc, char **argv) {
             write(fd, a, la);
     }
     double elapsed = now() - start;
+    if (strcmp(mode, "socket") == 0) {
+        close(fd);
+        wait(NULL);
+    }
     FILE *result = fopen(argv[3], "w");
     fprintf(result, "%.1f\n", elapsed / count);
     fclose(result);

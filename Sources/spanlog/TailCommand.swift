@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import CSpanlogSupport
+import SpanlogCollector
 
 struct TailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,18 +23,20 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         var options = capture.collectorOptions()
         try targets.apply(to: &options)
-        let session = try LiveSession(collectorOptions: options, output: output, captureTo: nil)
-        sl_install_signal_handlers(0)
-        targets.traceRunning(session.collector)
-        announceReady(targets)
-        session.run { sl_pending_signal() != 0 }
-        session.finish()
+        try follow(targets, collectorOptions: options, output: output, captureTo: nil)
     }
 }
 
-/// Tells the user (and scripts waiting for it) that capture has started.
-func announceReady(_ targets: TargetOptions) {
+/// Captures the running targets until SIGINT/SIGTERM, then drains and reports.
+func follow(_ targets: TargetOptions, collectorOptions: CollectorOptions, output: OutputOptions?,
+            captureTo: String?) throws {
+    let session = try LiveSession(collectorOptions: collectorOptions, output: output, captureTo: captureTo)
+    sl_install_signal_handlers(0)
+    targets.traceRunning(session.collector)
+    // Tells the user (and scripts waiting for it) that capture has started.
     printError("spanlog: capturing \(targets.summary); Ctrl-C stops")
+    session.run { sl_pending_signal() != 0 }
+    session.finish()
 }
 
 struct RecordCommand: ParsableCommand {
@@ -67,12 +70,7 @@ struct RecordCommand: ParsableCommand {
                 collectorOptions: options, output: nil, captureTo: file)
             throw ExitCode(status)
         }
-        let session = try LiveSession(collectorOptions: options, output: nil, captureTo: file)
-        sl_install_signal_handlers(0)
-        targets.traceRunning(session.collector)
-        announceReady(targets)
-        session.run { sl_pending_signal() != 0 }
-        session.finish()
+        try follow(targets, collectorOptions: options, output: nil, captureTo: file)
     }
 }
 

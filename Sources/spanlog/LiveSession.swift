@@ -61,7 +61,7 @@ final class LiveSession {
         capture?.close()
         let stats = collector.stats
         if stats.unresolvedFileWrites > 0 || stats.malformedSamples > 0 {
-            printError("spanlog: \(stats.unresolvedFileWrites) writes to files whose descriptor closed before their path could be read were not kept; \(stats.malformedSamples) malformed samples")
+            printError("spanlog: \(stats.unresolvedFileWrites) writes to files whose path the kernel could not report (record lost, or deeper than 32 components) were not kept; \(stats.malformedSamples) malformed samples")
         }
     }
 

@@ -89,7 +89,8 @@ struct sl_file_key {
 struct sl_file_verdict {
     __u8 verdict;
     __u8 reserved[7];
-    /* The dentry's name hash and parent when its path was last sent; 0 from user space. */
+    /* Hashes of the file's name and its directory's name when its path was last sent;
+     * 0 from user space. */
     __u64 name_signature;
 };
 

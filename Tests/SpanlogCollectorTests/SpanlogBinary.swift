@@ -41,8 +41,8 @@ enum SpanlogBinary {
         process.currentDirectoryURL = directory
         let stdoutURL = directory.appendingPathComponent("spanlog.stdout")
         let stderrURL = directory.appendingPathComponent("spanlog.stderr")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardInput = FileHandle.nullDevice

@@ -116,7 +116,7 @@ struct sl_sys_exit {
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 8 << 20); // set from --ring-buffer-size before load
+    __uint(max_entries, 32 << 20); // set from --ring-buffer-size before load
 } events SEC(".maps");
 
 // Processes (thread group ids) whose writes are captured. Children are added at fork.

@@ -21,7 +21,7 @@ public final class Collector {
         guard options.ringBufferBytes >= 4096, options.ringBufferBytes & (options.ringBufferBytes - 1) == 0 else {
             throw CollectorError(what: "invalid --ring-buffer-size \(options.ringBufferBytes)",
                                  why: "the kernel ring buffer must be a power of two of at least 4096 bytes",
-                                 fix: "use for example 8388608 (8 MiB)")
+                                 fix: "use for example 33554432 (32 MiB)")
         }
         program = try KernelProgram(options: options)
         self.emit = emit

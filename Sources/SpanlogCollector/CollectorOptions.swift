@@ -9,7 +9,7 @@ public struct CollectorOptions: Sendable {
     /// Bytes kept per write; larger writes are flagged truncated with their full length.
     public var maxWriteBytes = 16 * 1024
     /// Size of the kernel ring buffer (a power of two, at least a page).
-    public var ringBufferBytes = 8 << 20
+    public var ringBufferBytes = 32 << 20
     /// Every process on the machine but spanlog itself.
     public var traceAll = false
     /// Every process in this cgroup (v2 id, the inode number of its directory).

@@ -21,7 +21,7 @@ struct CaptureOptions: ParsableArguments {
     var maxWriteBytes = 16 * 1024
 
     @Option(help: "Size of the kernel ring buffer in bytes (a power of two). Raise it if events are lost.")
-    var ringBufferSize = 8 << 20
+    var ringBufferSize = 32 << 20
 
     @Flag(help: "Print libbpf's diagnostics, including the verifier log when loading fails.")
     var verbose = false

@@ -2,8 +2,9 @@
 // files and to /dev/null (tracer markers), plus fork, exec and exit, into one ring buffer.
 //
 // Filtering happens before any copy: an untargeted process pays one hash lookup when its
-// write starts and one when it ends. Payloads are read at syscall exit, so only bytes that
-// were really written are kept, straight into a ring-buffer slot of a size class that fits.
+// write starts and one task-local storage lookup when it ends. Payloads are read at syscall
+// exit, so only bytes that were really written are kept, straight into a ring-buffer slot of
+// a size class that fits.
 #include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -160,7 +161,7 @@ struct {
 
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
 
-// Events that found no room (ring buffer full, or no pending slot), per CPU.
+// Events that found no room (ring buffer full, or no task storage for the stash), per CPU.
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, 1);

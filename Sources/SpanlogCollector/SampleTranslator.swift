@@ -26,7 +26,9 @@ final class SampleTranslator {
     }
 
     /// The path of each captured file as the kernel last reported it (it reports again on
-    /// every rename), so records carry the path at write time.
+    /// every rename), so records carry the path at write time. Entries are never dropped for a
+    /// captured file: the kernel would not send its path again until it is renamed. Paths of
+    /// files judged not to be logs are removed at once, which keeps this to the log files.
     private var kernelPaths: [FileKey: String] = [:]
     /// Verdicts already given. Several writes can be queued before the kernel has the verdict;
     /// a file judged a log stays one after a rename (rotation), as the kernel map keeps it.
@@ -87,22 +89,27 @@ final class SampleTranslator {
             target = .file(device: event.device, inode: event.inode)
             let unclassified = Int32(event.flags) & SL_FLAG_UNCLASSIFIED != 0
             let key = FileKey(device: event.device, inode: event.inode)
+            if unclassified, let decided = verdicts[key] {
+                // Queued before the kernel had the verdict, or its entry was evicted (LRU).
+                program.setVerdict(device: event.device, inode: event.inode, capture: decided)
+                if !decided {
+                    kernelPaths[key] = nil
+                    return
+                }
+            }
             guard let resolved = kernelPaths[key] else {
                 stats.unresolvedFileWrites += 1
                 return
             }
-            if unclassified {
-                let capture: Bool
-                if let decided = verdicts[key] {
-                    capture = decided  // the kernel's entry was evicted (LRU): restore it
-                    program.setVerdict(device: event.device, inode: event.inode, capture: capture)
-                } else {
-                    capture = LogPathGlob.anyMatches(globs, resolved)
-                    if verdicts.count >= 65_536 { verdicts.removeAll(keepingCapacity: true) }
-                    verdicts[key] = capture
-                    program.setVerdict(device: event.device, inode: event.inode, capture: capture)
+            if unclassified, verdicts[key] == nil {
+                let capture = LogPathGlob.anyMatches(globs, resolved)
+                if verdicts.count >= 65_536 { verdicts.removeAll(keepingCapacity: true) }
+                verdicts[key] = capture
+                program.setVerdict(device: event.device, inode: event.inode, capture: capture)
+                if !capture {
+                    kernelPaths[key] = nil
+                    return
                 }
-                if !capture { return }
             }
             path = resolved
         default:
@@ -131,7 +138,6 @@ final class SampleTranslator {
                 components.append(String(decoding: name, as: UTF8.self))
             }
         }
-        if kernelPaths.count >= 65_536 { kernelPaths.removeAll(keepingCapacity: true) }
         kernelPaths[FileKey(device: event.device, inode: event.inode)] = "/" + components.reversed().joined(separator: "/")
     }
 

@@ -1,10 +1,10 @@
 // spanlog's collector: captures the writes of targeted processes to stdout/stderr, to log
 // files and to /dev/null (tracer markers), plus fork, exec and exit, into one ring buffer.
 //
-// Filtering happens before any copy: an untargeted process pays one hash lookup when its
-// write starts and one task-local storage lookup when it ends. Payloads are read at syscall
-// exit, so only bytes that were really written are kept, straight into a ring-buffer slot of
-// a size class that fits.
+// One program at the exit of every system call does the capture: a system call that is not a
+// write costs one load and a compare; a write by an untargeted process, a bit test more.
+// Filtering happens before any copy, and payloads are read at exit, so only bytes that were
+// really written are kept, straight into a ring-buffer slot of a size class that fits.
 #include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -12,6 +12,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "spanlog.h"
+
+#if !defined(__TARGET_ARCH_x86)
+#error "spanlog's collector reads x86-64 system call registers and numbers; other architectures are not supported yet"
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -83,7 +87,12 @@ struct signal_struct {
     sl_atomic_t live;
 } __attribute__((preserve_access_index));
 
+struct thread_info {
+    __u32 status;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+    struct thread_info thread_info;
     int pid;
     int tgid;
     struct task_struct *real_parent;
@@ -92,24 +101,42 @@ struct task_struct {
     char comm[16];
 } __attribute__((preserve_access_index));
 
+// The saved user registers of a system call on x86-64. A 64-bit system call takes its
+// arguments in di, si, dx; a 32-bit (ia32) one, from a 32-bit program or `int $0x80`, in bx,
+// cx, dx. orig_ax holds the system call number.
+struct pt_regs {
+    unsigned long bx;
+    unsigned long cx;
+    unsigned long dx;
+    unsigned long si;
+    unsigned long di;
+    unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
 struct sl_iovec {
     __u64 base;
     __u64 len;
 };
 
-// Syscall tracepoint contexts (tracefs format: 8 bytes of common fields, the syscall number
-// padded to 8, then the arguments or the return value).
-struct sl_sys_enter {
-    __u64 common;
-    __s64 syscall_nr;
-    __u64 args[6];
+struct sl_compat_iovec {
+    __u32 base;
+    __u32 len;
 };
 
-struct sl_sys_exit {
-    __u64 common;
-    __s64 syscall_nr;
-    __s64 ret;
-};
+// System call numbers of the write family: x86-64, and ia32 (told apart by the thread's
+// TS_COMPAT status, set for the duration of a 32-bit system call), as in asm/unistd_64.h and
+// asm/unistd_32.h.
+#define SL_NR_WRITE 1
+#define SL_NR_PWRITE64 18
+#define SL_NR_WRITEV 20
+#define SL_NR_PWRITEV 296
+#define SL_NR_PWRITEV2 328
+#define SL_NR_IA32_WRITE 4
+#define SL_NR_IA32_PWRITE64 181
+#define SL_NR_IA32_WRITEV 146
+#define SL_NR_IA32_PWRITEV 334
+#define SL_NR_IA32_PWRITEV2 379
+#define SL_TS_COMPAT 0x0002
 
 #define S_IFMT 00170000
 #define S_IFREG 0100000
@@ -120,13 +147,11 @@ struct {
     __uint(max_entries, 32 << 20); // set from --ring-buffer-size before load
 } events SEC(".maps");
 
-// Processes (thread group ids) whose writes are captured. Children are added at fork.
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 65536);
-    __type(key, __u32);
-    __type(value, __u8);
-} targets SEC(".maps");
+// Processes (thread group ids) whose writes are captured, one bit per possible pid. A
+// bitmap in global data is tested with a load and a mask, where a hash map would cost a
+// helper call and a hash on every write of every process. Children are added at fork, and
+// user space sets bits through the map's shared memory.
+__u64 target_bits[SL_TARGET_WORDS];
 
 // Capture verdicts for regular files, filled from user space by matching paths to the globs.
 struct {
@@ -136,32 +161,9 @@ struct {
     __type(value, struct sl_file_verdict);
 } file_verdicts SEC(".maps");
 
-// What a write's entry saw, kept in the thread's own storage until its exit.
-struct sl_pending {
-    __u64 buf;   // buffer, or iovec array
-    __u64 count; // byte count, or iovec count
-    __u64 file;  // struct file *, for the path of a file not classified yet
-    __u64 device;
-    __u64 inode;
-    __s32 fd;
-    __u8 target;
-    __u8 flags;
-    __u8 vector;
-    __u8 active; // set at entry, cleared at exit
-};
-
-// Task-local storage: no hashing, and an untargeted thread's exit check is a pointer lookup
-// in its own task struct.
-struct {
-    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-    __uint(map_flags, BPF_F_NO_PREALLOC);
-    __type(key, int);
-    __type(value, struct sl_pending);
-} pending SEC(".maps");
-
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
 
-// Events that found no room (ring buffer full, or no task storage for the stash), per CPU.
+// Events that found no room in the ring buffer, per CPU.
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, 1);
@@ -177,15 +179,30 @@ static __always_inline void count_lost(void)
         __sync_fetch_and_add(counter, 1);
 }
 
+static __always_inline __u64 *target_word(__u32 tgid)
+{
+    return &target_bits[(tgid / 64) & (SL_TARGET_WORDS - 1)];
+}
+
+static __always_inline void set_target(__u32 tgid)
+{
+    __sync_fetch_and_or(target_word(tgid), 1ULL << (tgid % 64));
+}
+
+static __always_inline void clear_target(__u32 tgid)
+{
+    __sync_fetch_and_and(target_word(tgid), ~(1ULL << (tgid % 64)));
+}
+
 static __always_inline bool is_targeted(__u32 tgid)
 {
     if (tgid == config.self_tgid)
         return false;
     if (config.trace_all)
         return true;
-    if (config.target_cgroup_id && bpf_get_current_cgroup_id() == config.target_cgroup_id)
+    if ((*target_word(tgid) >> (tgid % 64)) & 1)
         return true;
-    return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+    return config.target_cgroup_id && bpf_get_current_cgroup_id() == config.target_cgroup_id;
 }
 
 // Wake the reader only on the record that makes the waiting data cross the threshold; it
@@ -206,100 +223,98 @@ static __always_inline void fill_header(struct sl_event_header *header, __u32 ty
     header->tid = (__u32)pid_tgid;
     header->reserved = 0;
     header->timestamp_ns = bpf_ktime_get_ns();
-    header->cgroup_id = bpf_get_current_cgroup_id();
 }
 
-static __always_inline int on_write_enter(__s64 fd, __u64 buf, __u64 count, __u8 vector)
-{
-    __u64 pid_tgid = bpf_get_current_pid_tgid();
-    if (!is_targeted(pid_tgid >> 32) || fd < 0)
-        return 0;
+// One write that is ours: where it went and what it wrote.
+struct sl_write {
+    __u64 buf;   // buffer, or iovec array
+    __u64 count; // iovec count (vector writes)
+    __u64 file;  // struct file *, for the path of a file not classified yet
+    __u64 device;
+    __u64 inode;
+    __s32 fd;
+    __u8 target;
+    __u8 flags;
+    __u8 vector;
+    __u8 compat; // an ia32 system call: 32-bit iovecs
+};
 
-    // Direct loads through BTF pointers (the verifier makes them fault-safe) instead of one
-    // helper call per field: this walk runs for every write of a targeted process.
-    struct task_struct *task = bpf_get_current_task_btf();
+// Decides from the file behind `fd` whether the write is captured, and as what; everything
+// else is dropped here, before any copy. Direct loads through BTF pointers (the verifier
+// makes them fault-safe) instead of one helper call per field.
+static __always_inline bool classify(struct task_struct *task, struct sl_write *write)
+{
     struct fdtable *fdt = task->files->fdt;
-    if (!fdt || (__u64)fd >= fdt->max_fds)
-        return 0;
+    if (!fdt || (__u32)write->fd >= fdt->max_fds)
+        return false;
     struct file **fds = fdt->fd;
-    __u64 file_address = 0;
-    bpf_probe_read_kernel(&file_address, sizeof(file_address), &fds[fd]);
+    __u64 file_address = (__u64)fds[(__u32)write->fd];
     if (!file_address)
-        return 0;
+        return false;
     struct file *file = bpf_rdonly_cast((void *)file_address, bpf_core_type_id_kernel(struct file));
     struct inode *inode = file->f_inode;
     if (!inode)
-        return 0;
+        return false;
     unsigned short mode = inode->i_mode;
 
-    struct sl_pending entry = {};
-    entry.buf = buf;
-    entry.count = count;
-    entry.fd = fd;
-    entry.vector = vector;
     if ((mode & S_IFMT) == S_IFCHR && inode->i_rdev == SL_DEV_NULL) {
-        entry.target = SL_TARGET_DEVNULL;
-    } else if (fd == 1 || fd == 2) {
-        if ((fd == 1 && !config.capture_stdout) || (fd == 2 && !config.capture_stderr))
-            return 0;
-        entry.target = fd == 1 ? SL_TARGET_STDOUT : SL_TARGET_STDERR;
-    } else if ((mode & S_IFMT) == S_IFREG) {
-        struct sl_file_key key = {};
-        key.device = inode->i_sb->s_dev;
-        key.inode = inode->i_ino;
-        struct sl_file_verdict *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
-        if (verdict && verdict->verdict == SL_VERDICT_IGNORE)
-            return 0;
-        if (!verdict) {
-            entry.flags |= SL_FLAG_UNCLASSIFIED;
-        } else {
-            // A rename changes the dentry's name or parent: send the path again, so records
-            // carry the path the file had when it was written.
-            struct dentry *dentry = file->f_path.dentry;
-            __u64 signature = dentry->d_name.hash_len ^ (dentry->d_parent->d_name.hash_len << 1);
-            if (verdict->name_signature != signature) {
-                verdict->name_signature = signature;
-                entry.flags |= SL_FLAG_PATH_CHANGED;
-            }
-        }
-        entry.target = SL_TARGET_FILE;
-        entry.device = key.device;
-        entry.inode = key.inode;
-        entry.file = file_address;
-    } else {
-        return 0; // sockets, pipes, devices other than fd 1/2: not ours
+        write->target = SL_TARGET_DEVNULL;
+        return true;
     }
+    if (write->fd == 1 || write->fd == 2) {
+        if ((write->fd == 1 && !config.capture_stdout) || (write->fd == 2 && !config.capture_stderr))
+            return false;
+        write->target = write->fd == 1 ? SL_TARGET_STDOUT : SL_TARGET_STDERR;
+        return true;
+    }
+    if ((mode & S_IFMT) != S_IFREG)
+        return false; // sockets, pipes, devices other than fd 1/2: not ours
 
-    struct sl_pending *slot = bpf_task_storage_get(&pending, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-    if (!slot) {
-        count_lost();
-        return 0;
+    struct sl_file_key key = {};
+    key.device = inode->i_sb->s_dev;
+    key.inode = inode->i_ino;
+    struct sl_file_verdict *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
+    if (verdict && verdict->verdict == SL_VERDICT_IGNORE)
+        return false;
+    if (!verdict) {
+        write->flags |= SL_FLAG_UNCLASSIFIED;
+    } else {
+        // A rename changes the dentry's name or parent: send the path again, so records
+        // carry the path the file had when it was written.
+        struct dentry *dentry = file->f_path.dentry;
+        __u64 signature = dentry->d_name.hash_len ^ (dentry->d_parent->d_name.hash_len << 1);
+        if (verdict->name_signature != signature) {
+            verdict->name_signature = signature;
+            write->flags |= SL_FLAG_PATH_CHANGED;
+        }
     }
-    entry.active = 1;
-    *slot = entry;
-    return 0;
+    write->target = SL_TARGET_FILE;
+    write->device = key.device;
+    write->inode = key.inode;
+    write->file = file_address;
+    return true;
 }
 
 // One ring-buffer reservation per size class: bpf_ringbuf_reserve needs a constant size,
 // and one maximum-size slot per write would fill the ring a hundred times sooner.
-static __always_inline struct sl_write_event *start_write_event(void *slot, struct sl_pending *entry, __u64 pid_tgid,
+static __always_inline struct sl_write_event *start_write_event(void *slot, struct sl_write *write, __u64 pid_tgid,
                                                                 __u64 written)
 {
     struct sl_write_event *event = slot;
     fill_header(&event->header, SL_EVENT_WRITE, pid_tgid);
-    event->fd = entry->fd;
-    event->target = entry->target;
-    event->flags = entry->flags;
+    event->fd = write->fd;
+    event->target = write->target;
+    event->flags = write->flags;
     event->reserved = 0;
-    event->device = entry->device;
-    event->inode = entry->inode;
+    event->device = write->device;
+    event->inode = write->inode;
     event->written = written;
     event->reserved2 = 0;
     return event;
 }
 
 #define DEFINE_SUBMIT(SIZE)                                                                        \
-    static __noinline int submit_plain_##SIZE(struct sl_pending *entry, __u64 pid_tgid, __u64 written, \
+    static __noinline int submit_plain_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written, \
                                               __u64 want)                                          \
     {                                                                                              \
         void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + SIZE, 0);        \
@@ -307,11 +322,11 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
             count_lost();                                                                          \
             return 0;                                                                              \
         }                                                                                          \
-        struct sl_write_event *event = start_write_event(slot, entry, pid_tgid, written);          \
+        struct sl_write_event *event = start_write_event(slot, write, pid_tgid, written);          \
         __u64 length = want;                                                                       \
         if (length > SIZE)                                                                         \
             length = SIZE;                                                                         \
-        if (bpf_probe_read_user(event->data, length, (void *)entry->buf) != 0)                     \
+        if (bpf_probe_read_user(event->data, length, (void *)write->buf) != 0)                     \
             length = 0;                                                                            \
         event->captured = length;                                                                  \
         bpf_ringbuf_submit(event, wakeup_flags(sizeof(struct sl_write_event) + SIZE));             \
@@ -319,7 +334,7 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
     }                                                                                              \
     /* Vector writes reserve twice the class, so (offset <= SIZE) + (length <= SIZE) is        \
      * provably in bounds for the verifier. */                                                    \
-    static __noinline int submit_vector_##SIZE(struct sl_pending *entry, __u64 pid_tgid, __u64 written, \
+    static __noinline int submit_vector_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written, \
                                                __u64 want)                                         \
     {                                                                                              \
         void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + 2 * SIZE, 0);    \
@@ -327,14 +342,21 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
             count_lost();                                                                          \
             return 0;                                                                              \
         }                                                                                          \
-        struct sl_write_event *event = start_write_event(slot, entry, pid_tgid, written);          \
+        struct sl_write_event *event = start_write_event(slot, write, pid_tgid, written);          \
         __u64 offset = 0;                                                                          \
         for (int i = 0; i < SL_MAX_IOV; i++) {                                                     \
-            if (i >= entry->count || offset >= want || offset > SIZE)                              \
+            if (i >= write->count || offset >= want || offset > SIZE)                              \
                 break;                                                                             \
             struct sl_iovec iov = {};                                                              \
-            if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(entry->buf + i * sizeof(struct sl_iovec)))) \
+            if (write->compat) {                                                                   \
+                struct sl_compat_iovec small = {};                                                 \
+                if (bpf_probe_read_user(&small, sizeof(small), (void *)(write->buf + i * sizeof(small)))) \
+                    break;                                                                         \
+                iov.base = small.base;                                                             \
+                iov.len = small.len;                                                               \
+            } else if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(write->buf + i * sizeof(iov)))) { \
                 break;                                                                             \
+            }                                                                                      \
             __u64 length = iov.len;                                                                \
             if (length > want - offset)                                                            \
                 length = want - offset;                                                            \
@@ -349,6 +371,7 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
         return 0;                                                                                  \
     }
 
+DEFINE_SUBMIT(64)
 DEFINE_SUBMIT(256)
 DEFINE_SUBMIT(1024)
 DEFINE_SUBMIT(4096)
@@ -357,14 +380,14 @@ DEFINE_SUBMIT(65536)
 
 #define SUBMIT_IN_CLASS(SIZE)                                                                      \
     if (want <= SIZE)                                                                              \
-        return entry.vector ? submit_vector_##SIZE(&entry, pid_tgid, ret, want)                    \
-                            : submit_plain_##SIZE(&entry, pid_tgid, ret, want);
+        return write.vector ? submit_vector_##SIZE(&write, pid_tgid, ret, want)                    \
+                            : submit_plain_##SIZE(&write, pid_tgid, ret, want);
 
 // The file's path from the kernel's dentries, crossing mount points (what d_path does), as it
 // is at the time of the write: a new file can be classified even when its writer exits before
 // user space could look at /proc, and a rotated file shows its new name. Only runs for files
 // with no verdict yet or whose name changed.
-static __noinline int emit_file_path(struct sl_pending *entry, __u64 pid_tgid)
+static __noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
 {
     struct sl_path_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
     if (!event) {
@@ -372,11 +395,11 @@ static __noinline int emit_file_path(struct sl_pending *entry, __u64 pid_tgid)
         return 0;
     }
     fill_header(&event->header, SL_EVENT_FILE_PATH, pid_tgid);
-    event->device = entry->device;
-    event->inode = entry->inode;
+    event->device = write->device;
+    event->inode = write->inode;
     event->reserved = 0;
     __builtin_memset(event->lengths, 0, sizeof(event->lengths));
-    struct file *file = (struct file *)entry->file;
+    struct file *file = (struct file *)write->file;
     struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
     struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
     struct mount *mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
@@ -404,22 +427,56 @@ static __noinline int emit_file_path(struct sl_pending *entry, __u64 pid_tgid)
     return 0;
 }
 
-static __always_inline int on_write_exit(__s64 ret)
+// Every system call of every process ends here, so the first test rejects all but the write
+// family with one load and a compare. Taking writes only at exit needs no per-thread state
+// between entry and exit: the saved registers still hold the arguments, and the return value
+// says how many bytes were really written. (The fd is looked up after the write; a file
+// another thread closes or replaces on that fd in between is judged as it is then.)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-    struct sl_pending *found = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
-    if (!found || !found->active)
+    long nr = regs->orig_ax;
+    switch (nr) {
+    case SL_NR_WRITE: case SL_NR_PWRITE64: case SL_NR_WRITEV: case SL_NR_PWRITEV: case SL_NR_PWRITEV2:
+    case SL_NR_IA32_WRITE: case SL_NR_IA32_PWRITE64: case SL_NR_IA32_WRITEV: case SL_NR_IA32_PWRITEV:
+    case SL_NR_IA32_PWRITEV2:
+        break;
+    default:
         return 0;
-    struct sl_pending entry = *found;
-    found->active = 0;
-    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    }
     if (ret <= 0)
         return 0;
+    struct task_struct *task = bpf_get_current_task_btf();
+    __u32 tgid = task->tgid;
+    if (!is_targeted(tgid))
+        return 0;
 
-    if (entry.flags & (SL_FLAG_UNCLASSIFIED | SL_FLAG_PATH_CHANGED))
-        emit_file_path(&entry, pid_tgid);
+    struct sl_write write = {};
+    if (task->thread_info.status & SL_TS_COMPAT) {
+        write.vector = nr == SL_NR_IA32_WRITEV || nr == SL_NR_IA32_PWRITEV || nr == SL_NR_IA32_PWRITEV2;
+        if (!write.vector && nr != SL_NR_IA32_WRITE && nr != SL_NR_IA32_PWRITE64)
+            return 0;
+        write.compat = 1;
+        write.fd = (__s32)regs->bx;
+        write.buf = (__u32)regs->cx;
+    } else {
+        write.vector = nr == SL_NR_WRITEV || nr == SL_NR_PWRITEV || nr == SL_NR_PWRITEV2;
+        if (!write.vector && nr != SL_NR_WRITE && nr != SL_NR_PWRITE64)
+            return 0;
+        write.fd = (__s32)regs->di;
+        write.buf = regs->si;
+    }
+    write.count = regs->dx;
+    __u64 pid_tgid = (__u64)tgid << 32 | (__u32)task->pid;
+    if (!classify(task, &write))
+        return 0;
+
+    if (write.flags & (SL_FLAG_UNCLASSIFIED | SL_FLAG_PATH_CHANGED))
+        emit_file_path(&write, pid_tgid);
     __u64 want = (__u64)ret;
     if (want > config.max_payload)
         want = config.max_payload;
+    SUBMIT_IN_CLASS(64)
     SUBMIT_IN_CLASS(256)
     SUBMIT_IN_CLASS(1024)
     SUBMIT_IN_CLASS(4096)
@@ -427,36 +484,6 @@ static __always_inline int on_write_exit(__s64 ret)
     SUBMIT_IN_CLASS(65536)
     return 0;
 }
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0); }
-
-SEC("tracepoint/syscalls/sys_enter_pwrite64")
-int enter_pwrite64(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0); }
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int enter_writev(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 1); }
-
-SEC("tracepoint/syscalls/sys_enter_pwritev")
-int enter_pwritev(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 1); }
-
-SEC("tracepoint/syscalls/sys_enter_pwritev2")
-int enter_pwritev2(struct sl_sys_enter *ctx) { return on_write_enter(ctx->args[0], ctx->args[1], ctx->args[2], 1); }
-
-SEC("tracepoint/syscalls/sys_exit_write")
-int exit_write(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
-
-SEC("tracepoint/syscalls/sys_exit_pwrite64")
-int exit_pwrite64(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
-
-SEC("tracepoint/syscalls/sys_exit_writev")
-int exit_writev(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
-
-SEC("tracepoint/syscalls/sys_exit_pwritev")
-int exit_pwritev(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
-
-SEC("tracepoint/syscalls/sys_exit_pwritev2")
-int exit_pwritev2(struct sl_sys_exit *ctx) { return on_write_exit(ctx->ret); }
 
 static __always_inline void emit_process_event(__u32 type, __u32 pid, __u32 tid, __u32 parent_pid,
                                                __u32 creator_tid, __u32 group_dead, const char *comm)
@@ -482,11 +509,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     __u32 child_tgid = BPF_CORE_READ(child, tgid);
     if (child_tgid == parent_tgid || !is_targeted(parent_tgid))
         return 0; // a new thread, or not ours
-    if (!config.trace_all) {
-        __u8 one = 1;
-        if (bpf_map_update_elem(&targets, &child_tgid, &one, BPF_ANY) != 0)
-            count_lost();
-    }
+    if (!config.trace_all)
+        set_target(child_tgid);
     emit_process_event(SL_EVENT_PROCESS_START, child_tgid, BPF_CORE_READ(child, pid), parent_tgid,
                        BPF_CORE_READ(parent, pid), 0, parent->comm);
     return 0;
@@ -511,9 +535,7 @@ int BPF_PROG(on_exec, struct task_struct *task)
         if (comm[i] == 0)
             break;
     }
-    __u8 one = 1;
-    if (bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY) != 0)
-        count_lost();
+    set_target(tgid);
     emit_process_event(SL_EVENT_COMM_MATCH, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
     return 0;
 }
@@ -530,6 +552,6 @@ int BPF_PROG(on_exit, struct task_struct *task)
     __u32 group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
     emit_process_event(SL_EVENT_EXIT, tgid, tid, 0, 0, group_dead, task->comm);
     if (group_dead && !config.trace_all)
-        bpf_map_delete_elem(&targets, &tgid);
+        clear_target(tgid);
     return 0;
 }

@@ -32,6 +32,10 @@
 #define SL_COMM_LEN 16
 /* iovecs read per writev; bytes in further iovecs are counted as not captured. */
 #define SL_MAX_IOV 16
+/* Pids are below the kernel's PID_MAX_LIMIT (2^22 on 64-bit): the target bitmap has a bit
+ * for each. */
+#define SL_PID_LIMIT (1U << 22)
+#define SL_TARGET_WORDS (SL_PID_LIMIT / 64)
 /* The largest per-write payload the program can be configured for. */
 #define SL_MAX_PAYLOAD_LIMIT 65536
 
@@ -41,7 +45,6 @@ struct sl_event_header {
     __u32 tid;  /* the thread */
     __u32 reserved;
     __u64 timestamp_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
-    __u64 cgroup_id;
 };
 
 struct sl_write_event {

@@ -31,8 +31,3 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-
-# The syscall tracepoints are attached through tracefs; some machines boot without it mounted.
-if [ "$(id -u)" -eq 0 ] && [ ! -e /sys/kernel/tracing/events ] && [ ! -e /sys/kernel/debug/tracing/events ]; then
-    mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
-fi

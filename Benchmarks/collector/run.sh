@@ -30,7 +30,7 @@ measure() { # CONFIG MODE
 }
 
 printf "%-8s %12s %12s %12s %12s\n" mode untraced spanlog untargeted strace
-for mode in marker socket file stdout; do
+for mode in marker socket file stdout other; do
     untraced=$(measure untraced "$mode")
     traced=$(measure spanlog "$mode")
     # Untargeted: spanlog is loaded and tracing another process (a sleeper).

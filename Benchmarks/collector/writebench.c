@@ -3,6 +3,7 @@
 //   file:   8-byte pwrite to a regular file that is not a log (spanlog drops it in the kernel)
 //   socket: 8-byte writes to a Unix socket drained by a child (dropped in the kernel too)
 //   stdout: 100-byte lines to stdout (captured and shipped to user space)
+//   other:  getppid, a system call that is not a write (the collector's program still runs)
 // usage: writebench MODE N RESULT_FILE
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +48,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "file") == 0) {
         fd = open("/tmp/writebench.dat", O_WRONLY | O_CREAT, 0644);
         a = b = "12345678";
+    } else if (strcmp(mode, "other") == 0) {
+        fd = -1;
+        a = b = "";
     } else {
         // fd 1 on a regular file, however the benchmark is started (an fd 1 that is
         // /dev/null would take the marker path).
@@ -58,7 +63,9 @@ int main(int argc, char **argv) {
     lb = strlen(b);
     double start = now();
     for (long i = 0; i < count; i++) {
-        if (strcmp(mode, "file") == 0)
+        if (fd < 0)
+            syscall(SYS_getppid);
+        else if (strcmp(mode, "file") == 0)
             pwrite(fd, a, la, 0);
         else if (i & 1)
             write(fd, b, lb);

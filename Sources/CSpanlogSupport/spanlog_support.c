@@ -215,3 +215,9 @@ long long sl_monotonic_to_wall_offset(void)
     }
     return best_offset;
 }
+
+void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid)
+{
+    /* The kernel sets and clears bits of the same words at fork and exit: atomically. */
+    __atomic_fetch_or(&bits[(pid / 64) % SL_TARGET_WORDS], 1ULL << (pid % 64), __ATOMIC_SEQ_CST);
+}

@@ -76,7 +76,7 @@ public final class Collector {
         while !queue.isEmpty {
             let pid = queue.removeFirst()
             guard traced.insert(pid).inserted else { continue }
-            _ = program.addTarget(pid)
+            program.addTarget(pid)
             guard let snapshot = snapshots[pid] else { continue }
             translator.noteContainer(pid: pid, container: snapshot.container)
             // A process that was already running was created by its parent's main thread as far
@@ -90,7 +90,7 @@ public final class Collector {
 
     /// Registers a child that spanlog started itself and that has not exec'd yet.
     public func traceSpawned(pid: Int32, comm: String) {
-        _ = program.addTarget(pid)
+        program.addTarget(pid)
         emit(.processStart(ProcessStart(timestamp: sl_monotonic_now(), pid: pid, parentPid: getpid(), creatorTid: nil,
                                         comm: comm, container: ProcFS.container(of: getpid()))))
     }

@@ -13,7 +13,8 @@ final class KernelProgram {
     /// libbpf does not copy the ELF image passed to open_mem: it must outlive the object.
     private let image: UnsafeMutableRawBufferPointer
     let eventsFD: Int32
-    private let targetsFD: Int32
+    /// The program's target bitmap (its .bss), mapped into this process.
+    private let targetBits: UnsafeMutableBufferPointer<UInt64>
     private let verdictsFD: Int32
     private let lostFD: Int32
     private let possibleCPUs: Int
@@ -71,10 +72,11 @@ final class KernelProgram {
                     fix: "spanlog needs kernel 5.8+ with BTF and BPF ring buffers; run with --verbose to see the verifier's log")
             }
             eventsFD = bpf_map__fd(events)
-            targetsFD = try Self.mapFD(object, "targets")
             verdictsFD = try Self.mapFD(object, "file_verdicts")
             lostFD = try Self.mapFD(object, "lost")
-            try attachAll()
+            try Self.attachAll(object, into: &links)
+            // Last: nothing after it can fail, so the mapping is only ever undone by deinit.
+            targetBits = try Self.mapTargetBitmap(object)
         } catch {
             for link in links { bpf_link__destroy(link) }
             bpf_object__close(object)
@@ -84,6 +86,7 @@ final class KernelProgram {
     }
 
     deinit {
+        munmap(targetBits.baseAddress, targetBits.count * MemoryLayout<UInt64>.size)
         for link in links { bpf_link__destroy(link) }
         bpf_object__close(object)
         image.deallocate()
@@ -97,14 +100,37 @@ final class KernelProgram {
         return bpf_map__fd(map)
     }
 
-    private func attachAll() throws(CollectorError) {
+    /// The target bitmap is the program's only zero-initialised global, so it is all of the
+    /// object's .bss map, which libbpf creates mappable.
+    private static func mapTargetBitmap(_ object: OpaquePointer) throws(CollectorError)
+        -> UnsafeMutableBufferPointer<UInt64>
+    {
+        var map = bpf_object__next_map(object, nil)
+        while let current = map, !String(cString: bpf_map__name(current)).hasSuffix(".bss") {
+            map = bpf_object__next_map(object, current)
+        }
+        let expected = Int(SL_TARGET_WORDS) * MemoryLayout<UInt64>.size
+        guard let map, Int(bpf_map__value_size(map)) == expected else {
+            throw CollectorError(what: "the BPF object has no target bitmap of \(expected) bytes",
+                                 why: "it does not match this spanlog", fix: "rebuild spanlog")
+        }
+        let memory = mmap(nil, expected, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0)
+        guard let memory, memory != MAP_FAILED else {
+            throw CollectorError(what: "mapping the BPF target bitmap failed", why: String(cString: strerror(errno)),
+                                 fix: "spanlog needs a kernel with mappable BPF array maps (5.5+)")
+        }
+        return UnsafeMutableBufferPointer(start: memory.assumingMemoryBound(to: UInt64.self),
+                                          count: Int(SL_TARGET_WORDS))
+    }
+
+    private static func attachAll(_ object: OpaquePointer, into links: inout [OpaquePointer]) throws(CollectorError) {
         var program = bpf_object__next_program(object, nil)
         while let current = program {
             guard let link = bpf_program__attach(current) else {
                 let error = errno
                 let name = String(cString: bpf_program__section_name(current))
                 throw CollectorError(what: "attaching \(name) failed", why: String(cString: strerror(error)),
-                                     fix: "check that tracefs is mounted and the kernel has this tracepoint")
+                                     fix: "spanlog needs a kernel with BTF tracepoints (5.5+); run with --verbose for libbpf's log")
             }
             links.append(link)
             program = bpf_object__next_program(object, current)
@@ -112,10 +138,9 @@ final class KernelProgram {
     }
 
     /// Starts capturing a process (its future children follow in the kernel).
-    func addTarget(_ pid: Int32) -> Bool {
-        var key = UInt32(bitPattern: pid)
-        var one: UInt8 = 1
-        return bpf_map_update_elem(targetsFD, &key, &one, UInt64(BPF_ANY)) == 0
+    func addTarget(_ pid: Int32) {
+        guard pid > 0, UInt32(pid) < SL_PID_LIMIT else { return }
+        sl_target_bitmap_set(targetBits.baseAddress, UInt32(pid))
     }
 
     func setVerdict(device: UInt64, inode: UInt64, capture: Bool) {

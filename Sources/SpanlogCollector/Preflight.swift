@@ -5,8 +5,6 @@ import Glibc
 /// Checks, before loading anything, that this process and kernel can run the collector, so
 /// the user gets one line saying what is missing instead of a libbpf error.
 public enum Preflight {
-    static let tracefsCandidates = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
-
     public static func check() throws(CollectorError) {
         try checkPrivileges()
         guard access("/sys/kernel/btf/vmlinux", R_OK) == 0 else {
@@ -14,7 +12,6 @@ public enum Preflight {
                 what: "kernel BTF is missing", why: "/sys/kernel/btf/vmlinux does not exist",
                 fix: "spanlog needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's 5.10+ kernels are)")
         }
-        try ensureTracepoints()
     }
 
     static func checkPrivileges() throws(CollectorError) {
@@ -34,23 +31,6 @@ public enum Preflight {
             return UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) ?? 0
         }
         return 0
-    }
-
-    /// Syscall tracepoints are attached through tracefs; mount it if the machine booted without.
-    static func ensureTracepoints() throws(CollectorError) {
-        func present() -> Bool {
-            tracefsCandidates.contains { access("\($0)/events/syscalls/sys_enter_write", F_OK) == 0 }
-        }
-        if present() { return }
-        if access("/sys/kernel/tracing", F_OK) == 0 {
-            _ = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil)
-        }
-        guard present() else {
-            throw CollectorError(
-                what: "syscall tracepoints are not available",
-                why: "no syscalls/sys_enter_write under /sys/kernel/tracing (tracefs not mounted, or a kernel without CONFIG_FTRACE_SYSCALLS)",
-                fix: "mount it with: mount -t tracefs nodev /sys/kernel/tracing")
-        }
     }
 }
 

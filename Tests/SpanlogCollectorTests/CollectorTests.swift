@@ -81,6 +81,20 @@ struct CollectorTests {
         #expect(result.lines.filter { $0["path"] as? String == logFile }.count == 3)
     }
 
+    /// The program tells ia32 system calls from x86-64 ones: their numbers and registers differ.
+    @Test(.enabled(if: KernelSupport.ia32Emulation, "the kernel runs no 32-bit system calls (IA32 emulation off)"))
+    func thirtyTwoBitSystemCallsAreCapturedAndNotMistakenForOthers() throws {
+        let workspace = try Workspace()
+        let binary = try workspace.workload("compat.c")
+        let logFile = workspace.path("compat.log")
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", binary, logFile], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let texts = result.lines.map { $0["text"] as? String ?? "" }
+        #expect(texts == ["ia32 write line", "ia32 writev line", "ia32 pwrite line", "getpid matches"])
+        #expect(result.lines.allSatisfy { ($0["span"] as? [String: Any])?["id"] as? Int == 4200 })
+        #expect(result.lines.first { $0["text"] as? String == "ia32 pwrite line" }?["path"] as? String == logFile)
+    }
+
     @Test func numericSpansCrossProcessesAndKilledProcessesAbandonTheirSpans() throws {
         let workspace = try Workspace()
         let script = try workspace.workload("crossproc.sh")

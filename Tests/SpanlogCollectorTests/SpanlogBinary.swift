@@ -11,6 +11,19 @@ enum KernelSupport {
     }()
 
     static var available: Bool { skipReason == nil }
+
+    /// Whether 32-bit system calls run here: the kernel has the ia32 entry and it is not
+    /// turned off on the command line.
+    static let ia32Emulation: Bool = {
+        // procfs files report a size of 0: read them to their end.
+        func read(_ path: String) -> String {
+            let data = try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd()
+            return String(decoding: data ?? Data(), as: UTF8.self)
+        }
+        let symbols = read("/proc/kallsyms"), commandLine = read("/proc/cmdline")
+        let off = ["ia32_emulation=0", "ia32_emulation=false", "ia32_emulation=off"]
+        return symbols.contains(" ia32_sys_call\n") && !off.contains { commandLine.contains($0) }
+    }()
 }
 
 /// The built `spanlog` executable, run as a user would run it.

@@ -39,4 +39,7 @@ int sl_pending_signal(void);
 long long sl_monotonic_to_wall_offset(void);
 unsigned long long sl_monotonic_now(void);
 
+/* Marks a process as targeted in the BPF program's target bitmap (mapped shared memory). */
+void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid);
+
 #endif

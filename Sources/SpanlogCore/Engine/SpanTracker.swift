@@ -213,26 +213,38 @@ struct SpanTracker {
 
     // MARK: Index upkeep
 
-    /// Keeps each owner's list in opening order, so `.last` is the innermost.
+    /// Keeps each owner's list in opening order, so `.last` is the innermost. Opening appends
+    /// (the newest is the innermost); only re-homed instances need the walk back.
     private mutating func insert(_ instance: SpanInstance, into owner: SpanOwner) {
-        var list = ownedBy.removeValue(forKey: owner) ?? []
-        var position = list.endIndex
-        while position > list.startIndex, list[position - 1].summary.uid.sequence > instance.summary.uid.sequence {
-            position -= 1
-        }
-        list.insert(instance, at: position)
-        ownedBy[owner] = list
+        let sequence = instance.summary.uid.sequence
+        ownedBy[owner, default: []].insertInOpeningOrder(instance, sequence: sequence)
     }
 
     private mutating func remove(_ instance: SpanInstance, from owner: SpanOwner) {
-        guard var list = ownedBy.removeValue(forKey: owner) else { return }
-        if let index = list.lastIndex(where: { $0 === instance }) { list.remove(at: index) }
-        if !list.isEmpty { ownedBy[owner] = list }
+        guard let index = ownedBy.index(forKey: owner) else { return }
+        if ownedBy.values[index].removeInstance(instance) { ownedBy.remove(at: index) }
     }
 
     private mutating func remove(_ instance: SpanInstance, fromKey key: SpanKey) {
-        guard var list = openByKey.removeValue(forKey: key) else { return }
-        if let index = list.lastIndex(where: { $0 === instance }) { list.remove(at: index) }
-        if !list.isEmpty { openByKey[key] = list }
+        guard let index = openByKey.index(forKey: key) else { return }
+        if openByKey.values[index].removeInstance(instance) { openByKey.remove(at: index) }
+    }
+}
+
+extension [SpanInstance] {
+    fileprivate mutating func insertInOpeningOrder(_ instance: SpanInstance, sequence: UInt64) {
+        var position = endIndex
+        while position > startIndex, self[position - 1].summary.uid.sequence > sequence { position -= 1 }
+        insert(instance, at: position)
+    }
+
+    /// Removes `instance` (usually the last: spans close LIFO); returns whether the list is empty.
+    fileprivate mutating func removeInstance(_ instance: SpanInstance) -> Bool {
+        if last === instance {
+            removeLast()
+        } else if let index = lastIndex(where: { $0 === instance }) {
+            remove(at: index)
+        }
+        return isEmpty
     }
 }

@@ -194,9 +194,16 @@ public final class JSONRenderer: RecordSink {
     /// An object keeping the first value of a duplicated name (JSON objects cannot repeat keys).
     private func appendArgs(_ args: [(name: String, value: String)]) {
         buffer.append(0x7B)
-        var seen: Set<String> = []
+        // Argument lists are short: a scan of the earlier names beats building a set, except
+        // for the rare long list.
+        var seen: Set<String>? = args.count > 16 ? [] : nil
         var first = true
-        for (name, value) in args where seen.insert(name).inserted {
+        for (index, (name, value)) in args.enumerated() {
+            if seen != nil {
+                guard seen!.insert(name).inserted else { continue }
+            } else if args[..<index].contains(where: { $0.name == name }) {
+                continue
+            }
             if !first { buffer.append(0x2C) }
             first = false
             JSONEscaper.appendString(name, to: buffer)

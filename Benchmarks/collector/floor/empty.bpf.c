@@ -1,0 +1,13 @@
+// The floor under any system-call collector: programs that do nothing, attached where
+// spanlog's program is (every system call's exit) and where per-syscall tracepoints are.
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("tp_btf/sys_exit")
+int empty_raw_exit(void *ctx) { return 0; }
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int empty_write_exit(void *ctx) { return 0; }

@@ -91,8 +91,38 @@ struct thread_info {
     __u32 status;
 } __attribute__((preserve_access_index));
 
+struct kernfs_node {
+    struct kernfs_node *__parent;
+    const char *name;
+    __u64 id;
+} __attribute__((preserve_access_index));
+
+// Before Linux 6.15 the parent field was called `parent`.
+struct kernfs_node___before_6_15 {
+    struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+    struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+
+struct cgroup_subsys_state {
+    struct cgroup *cgroup;
+} __attribute__((preserve_access_index));
+
+struct css_set {
+    struct cgroup_subsys_state *subsys[1]; // CGROUP_SUBSYS_COUNT in the kernel
+    struct cgroup *dfl_cgrp;
+} __attribute__((preserve_access_index));
+
+enum cgroup_subsys_id {
+    pids_cgrp_id = 0,   // values relocated from the kernel's BTF
+    memory_cgrp_id = 0,
+};
+
 struct task_struct {
     struct thread_info thread_info;
+    struct css_set *cgroups;
     int pid;
     int tgid;
     struct task_struct *real_parent;
@@ -216,13 +246,21 @@ static __always_inline __u64 wakeup_flags(__u64 record_bytes)
                                                                                           : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void fill_header(struct sl_event_header *header, __u32 type, __u64 pid_tgid)
+// The task's cgroup v2 id (what bpf_get_current_cgroup_id() returns for the current task), by
+// direct loads rather than a helper call.
+static __always_inline __u64 cgroup_id_of(struct task_struct *task)
+{
+    return task->cgroups->dfl_cgrp->kn->id;
+}
+
+static __always_inline void fill_header(struct sl_event_header *header, __u32 type, __u64 pid_tgid, __u64 cgroup_id)
 {
     header->type = type;
     header->pid = pid_tgid >> 32;
     header->tid = (__u32)pid_tgid;
     header->reserved = 0;
     header->timestamp_ns = bpf_ktime_get_ns();
+    header->cgroup_id = cgroup_id;
 }
 
 // One write that is ours: where it went and what it wrote.
@@ -232,6 +270,7 @@ struct sl_write {
     __u64 file;  // struct file *, for the path of a file not classified yet
     __u64 device;
     __u64 inode;
+    __u64 cgroup_id;
     __s32 fd;
     __u8 target;
     __u8 flags;
@@ -301,7 +340,7 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
                                                                 __u64 written)
 {
     struct sl_write_event *event = slot;
-    fill_header(&event->header, SL_EVENT_WRITE, pid_tgid);
+    fill_header(&event->header, SL_EVENT_WRITE, pid_tgid, write->cgroup_id);
     event->fd = write->fd;
     event->target = write->target;
     event->flags = write->flags;
@@ -394,7 +433,7 @@ static __noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
         count_lost();
         return 0;
     }
-    fill_header(&event->header, SL_EVENT_FILE_PATH, pid_tgid);
+    fill_header(&event->header, SL_EVENT_FILE_PATH, pid_tgid, write->cgroup_id);
     event->device = write->device;
     event->inode = write->inode;
     event->reserved = 0;
@@ -467,6 +506,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
         write.buf = regs->si;
     }
     write.count = regs->dx;
+    write.cgroup_id = cgroup_id_of(task);
     __u64 pid_tgid = (__u64)tgid << 32 | (__u32)task->pid;
     if (!classify(task, &write))
         return 0;
@@ -485,21 +525,65 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     return 0;
 }
 
-static __always_inline void emit_process_event(__u32 type, __u32 pid, __u32 tid, __u32 parent_pid,
-                                               __u32 creator_tid, __u32 group_dead, const char *comm)
+static __always_inline void emit_process_event(__u32 type, struct task_struct *task, __u32 pid, __u32 tid,
+                                               __u32 parent_pid, __u32 creator_tid, __u32 group_dead,
+                                               const char *comm)
 {
     struct sl_process_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
     if (!event) {
         count_lost();
         return;
     }
-    fill_header(&event->header, type, ((__u64)pid << 32) | tid);
+    fill_header(&event->header, type, ((__u64)pid << 32) | tid, cgroup_id_of(task));
     event->parent_pid = parent_pid;
     event->creator_tid = creator_tid;
     event->group_dead = group_dead;
     event->reserved = 0;
     bpf_probe_read_kernel_str(event->comm, sizeof(event->comm), comm);
     bpf_ringbuf_submit(event, wakeup_flags(sizeof(*event)));
+}
+
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *node)
+{
+    if (bpf_core_field_exists(node->__parent))
+        return BPF_CORE_READ(node, __parent);
+    return BPF_CORE_READ((struct kernfs_node___before_6_15 *)node, parent);
+}
+
+// One hierarchy's path, leaf first, stopping below the root (whose name is "/").
+static __always_inline void copy_cgroup_path(struct sl_cgroups_event *event, int hierarchy, struct cgroup *cgroup)
+{
+    struct kernfs_node *node = BPF_CORE_READ(cgroup, kn);
+    for (int level = 0; level < SL_CGROUP_LEVELS; level++) {
+        struct kernfs_node *parent = kernfs_parent(node);
+        if (!node || !parent)
+            break;
+        long length = bpf_probe_read_kernel_str(event->names[hierarchy][level], SL_CGROUP_NAME,
+                                                BPF_CORE_READ(node, name));
+        event->lengths[hierarchy][level] = length > 1 ? length - 1 : 0;
+        node = parent;
+    }
+}
+
+static __noinline int emit_cgroups(struct task_struct *task, __u64 pid_tgid)
+{
+    struct sl_cgroups_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+    if (!event) {
+        count_lost();
+        return 0;
+    }
+    fill_header(&event->header, SL_EVENT_CGROUPS, pid_tgid, cgroup_id_of(task));
+    __builtin_memset(event->lengths, 0, sizeof(event->lengths));
+    struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
+    copy_cgroup_path(event, 0, BPF_CORE_READ(cgroups, dfl_cgrp));
+    struct cgroup *legacy = BPF_CORE_READ(cgroups, dfl_cgrp);
+    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
+        legacy = BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)], cgroup);
+    else if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+        legacy = BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)], cgroup);
+    copy_cgroup_path(event, 1, legacy);
+    bpf_ringbuf_submit(event, wakeup_flags(sizeof(*event)));
+    return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -511,7 +595,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
         return 0; // a new thread, or not ours
     if (!config.trace_all)
         set_target(child_tgid);
-    emit_process_event(SL_EVENT_PROCESS_START, child_tgid, BPF_CORE_READ(child, pid), parent_tgid,
+    emit_process_event(SL_EVENT_PROCESS_START, child, child_tgid, BPF_CORE_READ(child, pid), parent_tgid,
                        BPF_CORE_READ(parent, pid), 0, parent->comm);
     return 0;
 }
@@ -522,7 +606,8 @@ int BPF_PROG(on_exec, struct task_struct *task)
     __u32 tgid = BPF_CORE_READ(task, tgid);
     __u32 tid = BPF_CORE_READ(task, pid);
     if (is_targeted(tgid)) {
-        emit_process_event(SL_EVENT_EXEC, tgid, tid, 0, 0, 0, task->comm);
+        emit_process_event(SL_EVENT_EXEC, task, tgid, tid, 0, 0, 0, task->comm);
+        emit_cgroups(task, (__u64)tgid << 32 | tid);
         return 0;
     }
     if (config.target_comm[0] == 0)
@@ -536,7 +621,8 @@ int BPF_PROG(on_exec, struct task_struct *task)
             break;
     }
     set_target(tgid);
-    emit_process_event(SL_EVENT_COMM_MATCH, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
+    emit_process_event(SL_EVENT_COMM_MATCH, task, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
+    emit_cgroups(task, (__u64)tgid << 32 | tid);
     return 0;
 }
 
@@ -550,7 +636,7 @@ int BPF_PROG(on_exit, struct task_struct *task)
     // do_exit() decrements signal->live before this tracepoint: zero means the whole
     // process is gone (the tracepoint's own group_dead field is only in newer kernels).
     __u32 group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
-    emit_process_event(SL_EVENT_EXIT, tgid, tid, 0, 0, group_dead, task->comm);
+    emit_process_event(SL_EVENT_EXIT, task, tgid, tid, 0, 0, group_dead, task->comm);
     if (group_dead && !config.trace_all)
         clear_target(tgid);
     return 0;

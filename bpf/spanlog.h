@@ -12,6 +12,7 @@
 #define SL_EVENT_EXIT 4
 #define SL_EVENT_COMM_MATCH 5    /* an untraced process exec'd a program named like --comm */
 #define SL_EVENT_FILE_PATH 6     /* a file's path, new or changed; precedes its write */
+#define SL_EVENT_CGROUPS 7       /* a process's cgroup paths at exec; follows its SL_EVENT_EXEC */
 
 #define SL_TARGET_DEVNULL 0
 #define SL_TARGET_STDOUT 1
@@ -45,6 +46,7 @@ struct sl_event_header {
     __u32 tid;  /* the thread */
     __u32 reserved;
     __u64 timestamp_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+    __u64 cgroup_id;    /* the task's cgroup v2 id (the inode of its cgroup directory) */
 };
 
 struct sl_write_event {
@@ -82,6 +84,19 @@ struct sl_path_event {
     __u32 reserved;
     __u8 lengths[SL_PATH_MAX_COMPONENTS];
     __u8 names[SL_PATH_MAX_COMPONENTS][SL_PATH_SLOT];
+};
+
+/* The cgroup paths of a process when it execs, leaf first, in the unified (v2) hierarchy and
+ * in one v1 hierarchy (pids, else memory; the v2 one again when neither exists): container
+ * runtimes name cgroups after the container, and move a process into them before it execs.
+ * A zero length ends a path. */
+#define SL_CGROUP_HIERARCHIES 2
+#define SL_CGROUP_LEVELS 8
+#define SL_CGROUP_NAME 128
+struct sl_cgroups_event {
+    struct sl_event_header header;
+    __u8 lengths[SL_CGROUP_HIERARCHIES][SL_CGROUP_LEVELS];
+    char names[SL_CGROUP_HIERARCHIES][SL_CGROUP_LEVELS][SL_CGROUP_NAME];
 };
 
 struct sl_file_key {

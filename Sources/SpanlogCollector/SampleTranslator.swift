@@ -19,6 +19,9 @@ final class SampleTranslator {
     private let emit: (RawEvent) -> Void
     private(set) var stats = CollectorStats()
     private var containers: [Int32: String] = [:]
+    /// The cgroup v2 id each process was last seen in: a change means it moved, and its
+    /// container is looked up again.
+    private var cgroupIDs: [Int32: UInt64] = [:]
 
     private struct FileKey: Hashable {
         var device: UInt64
@@ -63,6 +66,12 @@ final class SampleTranslator {
                 return
             }
             handlePath(sample)
+        case SL_EVENT_CGROUPS:
+            guard sample.count >= MemoryLayout<sl_cgroups_event>.size else {
+                stats.malformedSamples += 1
+                return
+            }
+            handleCgroups(sample)
         case SL_EVENT_PROCESS_START, SL_EVENT_COMM_MATCH, SL_EVENT_EXEC, SL_EVENT_EXIT:
             guard sample.count >= MemoryLayout<sl_process_event>.size else {
                 stats.malformedSamples += 1
@@ -77,6 +86,13 @@ final class SampleTranslator {
     private func handleWrite(_ event: sl_write_event, _ sample: UnsafeRawBufferPointer) {
         let pid = Int32(bitPattern: event.header.pid)
         let tid = Int32(bitPattern: event.header.tid)
+        switch cgroupIDs[pid] {
+        case event.header.cgroup_id: break
+        case nil: cgroupIDs[pid] = event.header.cgroup_id // traced since before spanlog started
+        default:
+            cgroupIDs[pid] = event.header.cgroup_id
+            lookUpContainerAgain(pid: pid, at: event.header.timestamp_ns)
+        }
         let dataStart = MemoryLayout<sl_write_event>.size
         let captured = min(Int(event.captured), sample.count - dataStart)
         var target: WriteTarget
@@ -151,17 +167,62 @@ final class SampleTranslator {
             let parent = Int32(bitPattern: event.parent_pid)
             let container = ProcFS.container(of: pid) ?? containers[parent]
             containers[pid] = container
+            cgroupIDs[pid] = event.header.cgroup_id
             let creator = event.creator_tid == 0 ? nil : Int32(bitPattern: event.creator_tid)
             emit(.processStart(ProcessStart(timestamp: timestamp, pid: pid, parentPid: parent, creatorTid: creator,
                                             comm: comm, container: container)))
         case SL_EVENT_EXEC:
             emit(.exec(timestamp: timestamp, pid: pid, comm: comm))
+            cgroupIDs[pid] = event.header.cgroup_id
         case SL_EVENT_EXIT:
             let processExited = event.group_dead != 0
-            if processExited { containers[pid] = nil }
+            if processExited {
+                containers[pid] = nil
+                cgroupIDs[pid] = nil
+            }
             emit(.exit(timestamp: timestamp, pid: pid, tid: tid, processExited: processExited))
         default:
             stats.malformedSamples += 1
         }
+    }
+
+    /// The cgroup paths the kernel read when the process exec'd: container runtimes move a
+    /// process into the container's cgroups between fork and exec, after spanlog looked at it,
+    /// and the process may be gone before /proc could be read.
+    private func handleCgroups(_ sample: UnsafeRawBufferPointer) {
+        let event = sample.loadUnaligned(as: sl_cgroups_event.self)
+        let pid = Int32(bitPattern: event.header.pid)
+        let levels = Int(SL_CGROUP_LEVELS), nameSize = Int(SL_CGROUP_NAME)
+        let namesStart = MemoryLayout<sl_cgroups_event>.size - Int(SL_CGROUP_HIERARCHIES) * levels * nameSize
+        var found: String?
+        withUnsafeBytes(of: event.lengths) { lengths in
+            for hierarchy in 0..<Int(SL_CGROUP_HIERARCHIES) where found == nil {
+                var components: [String] = []
+                for level in 0..<levels {
+                    let length = Int(lengths[hierarchy * levels + level])
+                    guard length > 0 else { break }
+                    let start = namesStart + (hierarchy * levels + level) * nameSize
+                    let name = UnsafeRawBufferPointer(rebasing: sample[start..<(start + min(length, nameSize))])
+                    components.append(String(decoding: name, as: UTF8.self))
+                }
+                found = ContainerID.parse(cgroupPath: "/" + components.reversed().joined(separator: "/"))
+            }
+        }
+        // No id in the paths keeps what /proc said: a path deeper than the levels read may
+        // still be inside a container.
+        if let found { changeContainer(pid: pid, to: found, at: event.header.timestamp_ns) }
+    }
+
+    /// Reads the process's container from /proc again (it moved to another cgroup). A process
+    /// that is already gone keeps the container it had.
+    private func lookUpContainerAgain(pid: Int32, at timestamp: UInt64) {
+        guard let cgroupFile = ProcFS.readText("/proc/\(pid)/cgroup") else { return }
+        changeContainer(pid: pid, to: ContainerID.parse(cgroupFile: cgroupFile), at: timestamp)
+    }
+
+    private func changeContainer(pid: Int32, to container: String?, at timestamp: UInt64) {
+        guard container != containers[pid] else { return }
+        containers[pid] = container
+        emit(.containerChanged(timestamp: timestamp, pid: pid, container: container))
     }
 }

@@ -95,6 +95,39 @@ struct CollectorTests {
         #expect(result.lines.first { $0["text"] as? String == "ia32 pwrite line" }?["path"] as? String == logFile)
     }
 
+    /// Runtimes fork in their own cgroup and move the child into the container's before it
+    /// execs; spanlog sees the fork first, so it must look at the container again.
+    @Test(.enabled(if: KernelSupport.writableCgroupHierarchy != nil, "no writable cgroup hierarchy to make a container cgroup in"))
+    func aProcessMovedIntoAContainerCgroupGetsItsID() throws {
+        let workspace = try Workspace()
+        let script = try workspace.workload("container.sh")
+        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 1...UInt64.max)) }.joined()
+        let cgroup = "\(try #require(KernelSupport.writableCgroupHierarchy))/docker-\(id).scope"
+        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
+        defer { rmdir(cgroup) }
+        let fifo = workspace.path("go")
+        #expect(mkfifo(fifo, 0o600) == 0)
+
+        let spanlog = try Background(SpanlogBinary.url.path, ["run", "--format", "json", "--", "/bin/bash", script,
+                                                              cgroup, fifo])
+        defer { spanlog.kill() }
+        // The child's line has gone through spanlog, so its fork was seen before it moves.
+        #expect(spanlog.waitForLine(containing: "child ready") != nil)
+        let gate = try #require(FileHandle(forWritingAtPath: fifo))
+        gate.write(Data("go\n".utf8))
+        try gate.close()
+        var rest: [String] = []
+        while let line = spanlog.nextLine() { rest.append(line) }
+        #expect(spanlog.wait() == 0)
+
+        let result = SpanlogBinary.Result(status: 0, stdout: rest.joined(separator: "\n"), stderr: "")
+        let inside = try #require(result.spans.first { ($0["tags"] as? [String]) == ["inside"] })
+        #expect(inside["container"] as? String == id)
+        #expect(inside["lines"] as? Int == 1)
+        let outside = try #require(result.spans.first { ($0["tags"] as? [String]) == ["outside"] })
+        #expect(outside["container"] is NSNull)
+    }
+
     @Test func numericSpansCrossProcessesAndKilledProcessesAbandonTheirSpans() throws {
         let workspace = try Workspace()
         let script = try workspace.workload("crossproc.sh")

@@ -5,10 +5,10 @@ import Testing
 /// what the C compiler gives both sides, pinned so a change to the header is noticed.
 @Suite struct EventLayoutTests {
     @Test func eventStructsHaveTheirDocumentedSizes() {
-        #expect(MemoryLayout<sl_event_header>.size == 24)
-        #expect(MemoryLayout<sl_write_event>.size == 64)
-        #expect(MemoryLayout<sl_process_event>.size == 56)
+        #expect(MemoryLayout<sl_event_header>.size == 32)
+        #expect(MemoryLayout<sl_write_event>.size == 72)
+        #expect(MemoryLayout<sl_process_event>.size == 64)
         #expect(MemoryLayout<sl_config>.size == 40)
-        #expect(MemoryLayout<sl_path_event>.size == 24 + 24 + 32 + 32 * 256)
+        #expect(MemoryLayout<sl_path_event>.size == 32 + 24 + 32 + 32 * 256)
     }
 }

@@ -12,6 +12,14 @@ enum KernelSupport {
 
     static var available: Bool { skipReason == nil }
 
+    /// A cgroup hierarchy where the tests may create a cgroup and move a process into it: the
+    /// unified (v2) one, or the v1 pids one; nil when none is writable.
+    static let writableCgroupHierarchy: String? = {
+        ["/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/pids"].first {
+            access("\($0)/cgroup.procs", W_OK) == 0 && access($0, W_OK) == 0
+        }
+    }()
+
     /// Whether 32-bit system calls run here: the kernel has the ia32 entry and it is not
     /// turned off on the command line.
     static let ia32Emulation: Bool = {

@@ -16,6 +16,8 @@ import Testing
         .write(WriteEvent(timestamp: 2_200, pid: 10, tid: 10, fd: 7, target: .file(device: 2049, inode: 77),
                           path: "/var/log/app.log", bytes: [0xFF, 0x0A][...], writtenLength: 40_000)),
         .exec(timestamp: 2_300, pid: 11, comm: "curl"),
+        .containerChanged(timestamp: 2_310, pid: 11, container: "def456"),
+        .containerChanged(timestamp: 2_320, pid: 10, container: nil),
         .exit(timestamp: 2_400, pid: 11, tid: 11, processExited: true),
         .lost(timestamp: 2_500, count: 9),
         .write(WriteEvent(timestamp: 2_600, pid: 10, tid: 10, fd: 2, target: .stderr,
@@ -87,6 +89,26 @@ import Testing
         let decoded = Self.decodeAll(bytes, chunk: 100)
         #expect(decoded.events == [Self.events[0]])
         #expect(decoded.error?.offset == UInt64(secondEventOffset))
+    }
+
+    /// Version 1 files (before the container-change event) read as they always did.
+    @Test func versionOneCapturesStillRead() {
+        let older = Self.events.filter { if case .containerChanged = $0 { false } else { true } }
+        var bytes = CaptureEncoder.encode(Self.header)
+        bytes[8] = 1
+        bytes[9] = 0
+        for event in older { CaptureEncoder.encode(event, into: &bytes) }
+        let decoded = Self.decodeAll(bytes, chunk: 50)
+        #expect(decoded.error == nil)
+        #expect(decoded.events == older)
+    }
+
+    @Test func unknownVersionIsRejectedWithTheVersionsThatAreRead() throws {
+        var bytes = Self.encodedCapture()
+        bytes[8] = 9
+        let error = try #require(Self.decodeAll(bytes, chunk: 100).error)
+        #expect(error.offset == 8)
+        #expect(error.reason == "capture version 9 is not supported (this spanlog reads versions 1 to 2)")
     }
 
     @Test func notACaptureIsRejectedAtOffsetZero() {

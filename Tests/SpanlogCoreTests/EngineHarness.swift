@@ -67,6 +67,10 @@ final class EngineHarness {
         engine.process(.exit(timestamp: tick(), pid: pid, tid: tid ?? pid, processExited: true))
     }
 
+    func moveToContainer(pid: Int32, container: String?) {
+        engine.process(.containerChanged(timestamp: tick(), pid: pid, container: container))
+    }
+
     func stop() {
         engine.process(.stop(timestamp: tick()))
     }

@@ -85,6 +85,19 @@ import Testing
         #expect(duration > 0)
     }
 
+    /// A container runtime forks in its own cgroup, then moves the child into the container's.
+    @Test func spansTakeTheContainerTheirProcessMovedInto() throws {
+        let h = EngineHarness()
+        h.start(pid: 20, comm: "runc")
+        h.marker(">:p:before::\n", pid: 20)
+        h.marker("<:p:before::\n", pid: 20)
+        h.moveToContainer(pid: 20, container: "feedface")
+        h.marker(">:p:inside::\n", pid: 20)
+        h.marker("<:p:inside::\n", pid: 20)
+        #expect(try #require(h.collector.span("before")).container == nil)
+        #expect(try #require(h.collector.span("inside")).container == "feedface")
+    }
+
     @Test func warningAndStatsRecords() throws {
         let objects = try renderedObjects { h in
             h.start(pid: 10)

@@ -5,7 +5,9 @@
 ///     then events: u32 length (type byte + payload)  u8 type  payload
 public struct CaptureHeader: Sendable, Equatable {
     public static let magic: [UInt8] = Array("SPANLOGC".utf8)
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
+    /// Versions this spanlog reads: 1 lacks the container-change event, and is otherwise the same.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
 
     /// Added to monotonic timestamps to get wall-clock nanoseconds since the epoch.
     public var monotonicToWallOffset: Int64
@@ -31,7 +33,7 @@ public struct CaptureError: Error, Equatable, CustomStringConvertible {
 }
 
 enum CaptureEventType: UInt8 {
-    case write = 1, processStart = 2, exec = 3, exit = 4, lost = 5, stop = 6
+    case write = 1, processStart = 2, exec = 3, exit = 4, lost = 5, stop = 6, containerChanged = 7
 }
 
 enum CaptureTarget: UInt8 {
@@ -96,6 +98,12 @@ public enum CaptureEncoder {
             payload.uint64(timestamp)
             payload.int32(pid)
             payload.string16(comm)
+        case .containerChanged(let timestamp, let pid, let container):
+            type = .containerChanged
+            payload.uint64(timestamp)
+            payload.int32(pid)
+            payload.uint8(container == nil ? 0 : 1)
+            payload.string16(container ?? "")
         case .exit(let timestamp, let pid, let tid, let processExited):
             type = .exit
             payload.uint64(timestamp)
@@ -191,8 +199,9 @@ public struct CaptureDecoder {
             throw CaptureError(offset: 0, reason: "not a spanlog capture (bad magic)")
         }
         let version = reader.uint16()!
-        guard version == CaptureHeader.version else {
-            throw CaptureError(offset: 8, reason: "capture version \(version) is not supported (this spanlog reads version \(CaptureHeader.version))")
+        guard CaptureHeader.readableVersions.contains(version) else {
+            let readable = CaptureHeader.readableVersions
+            throw CaptureError(offset: 8, reason: "capture version \(version) is not supported (this spanlog reads versions \(readable.lowerBound) to \(readable.upperBound))")
         }
         _ = reader.uint16()
         let bodyLength = Int(reader.uint32()!)
@@ -241,6 +250,10 @@ public struct CaptureDecoder {
         case .exec:
             guard let timestamp = reader.uint64(), let pid = reader.int32(), let comm = reader.string16() else { return nil }
             return .exec(timestamp: timestamp, pid: pid, comm: comm)
+        case .containerChanged:
+            guard let timestamp = reader.uint64(), let pid = reader.int32(), let hasContainer = reader.uint8(),
+                  let container = reader.string16() else { return nil }
+            return .containerChanged(timestamp: timestamp, pid: pid, container: hasContainer == 1 ? container : nil)
         case .exit:
             guard let timestamp = reader.uint64(), let pid = reader.int32(), let tid = reader.int32(),
                   let flag = reader.uint8() else { return nil }

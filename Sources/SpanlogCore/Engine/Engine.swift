@@ -56,6 +56,8 @@ public final class Engine {
             tracker.processStarted(start)
         case .exec(_, let pid, let comm):
             tracker.processExecuted(pid: pid, comm: comm)
+        case .containerChanged(_, let pid, let container):
+            tracker.processMoved(pid: pid, container: container)
         case .exit(let timestamp, let pid, let tid, let processExited):
             handleExit(pid: pid, tid: tid, processExited: processExited, at: timestamp)
         case .lost(let timestamp, let count):

@@ -95,6 +95,10 @@ struct SpanTracker {
         processes[pid]?.comm = comm
     }
 
+    mutating func processMoved(pid: Int32, container: String?) {
+        processes[pid]?.container = container
+    }
+
     func comm(of pid: Int32) -> String { processes[pid]?.comm ?? "" }
 
     func parentPid(of pid: Int32) -> Int32? { processes[pid]?.parentPid }

@@ -69,6 +69,9 @@ public enum RawEvent: Sendable, Equatable {
     case processStart(ProcessStart)
     /// The process replaced its program; `comm` is the new command name.
     case exec(timestamp: UInt64, pid: Int32, comm: String)
+    /// The process moved to another cgroup and its container is now `container` (nil: none).
+    /// Container runtimes fork into their own cgroup and move the child before it execs.
+    case containerChanged(timestamp: UInt64, pid: Int32, container: String?)
     /// A thread ended; `processExited` is true for the last thread of its process.
     case exit(timestamp: UInt64, pid: Int32, tid: Int32, processExited: Bool)
     /// The kernel could not hand over `count` events (ring buffer full).
@@ -80,8 +83,8 @@ public enum RawEvent: Sendable, Equatable {
         switch self {
         case .write(let write): write.timestamp
         case .processStart(let start): start.timestamp
-        case .exec(let timestamp, _, _), .exit(let timestamp, _, _, _), .lost(let timestamp, _),
-             .stop(let timestamp): timestamp
+        case .exec(let timestamp, _, _), .containerChanged(let timestamp, _, _), .exit(let timestamp, _, _, _),
+             .lost(let timestamp, _), .stop(let timestamp): timestamp
         }
     }
 }

@@ -2,7 +2,7 @@
 // files and to /dev/null (tracer markers), plus fork, exec and exit, into one ring buffer.
 //
 // One program at the exit of every system call does the capture: a system call that is not a
-// write costs one load and a compare; a write by an untargeted process, a bit test more.
+// write costs one load and a few compares; a write by an untargeted process, a bit test more.
 // Filtering happens before any copy, and payloads are read at exit, so only bytes that were
 // really written are kept, straight into a ring-buffer slot of a size class that fits.
 #include <stdbool.h>
@@ -467,7 +467,7 @@ static __noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
 }
 
 // Every system call of every process ends here, so the first test rejects all but the write
-// family with one load and a compare. Taking writes only at exit needs no per-thread state
+// family with one load and a few compares. Taking writes only at exit needs no per-thread state
 // between entry and exit: the saved registers still hold the arguments, and the return value
 // says how many bytes were really written. (The fd is looked up after the write; a file
 // another thread closes or replaces on that fd in between is judged as it is then.)

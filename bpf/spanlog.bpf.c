@@ -600,6 +600,64 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     return 0;
 }
 
+static __always_inline bool comm_matches(void)
+{
+    char comm[SL_COMM_LEN] = {};
+    bpf_get_current_comm(comm, sizeof(comm));
+    for (int i = 0; i < SL_COMM_LEN; i++) {
+        if (comm[i] != config.target_comm[i])
+            return false;
+        if (comm[i] == 0)
+            break;
+    }
+    return true;
+}
+
+// Runtimes name a container's cgroup after it: "<id>" (cgroupfs driver), or "<prefix><id>.scope"
+// with prefix crio- (5 bytes), docker- or libpod- (7), containerd- (11), cri-containerd- (15).
+static __always_inline bool names_target_container(const char *name)
+{
+    __u32 length = config.container_length;
+    return bpf_strncmp(name, length, (const char *)config.target_container) == 0 ||
+           bpf_strncmp(name + 5, length, (const char *)config.target_container) == 0 ||
+           bpf_strncmp(name + 7, length, (const char *)config.target_container) == 0 ||
+           bpf_strncmp(name + 11, length, (const char *)config.target_container) == 0 ||
+           bpf_strncmp(name + 15, length, (const char *)config.target_container) == 0;
+}
+
+static __always_inline bool cgroup_names_target_container(struct cgroup *cgroup)
+{
+    struct kernfs_node *node = BPF_CORE_READ(cgroup, kn);
+    for (int level = 0; level < SL_CGROUP_LEVELS; level++) {
+        struct kernfs_node *parent = kernfs_parent(node);
+        if (!node || !parent)
+            return false;
+        char name[SL_CGROUP_NAME] = {};
+        bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(node, name));
+        if (names_target_container(name))
+            return true;
+        node = parent;
+    }
+    return false;
+}
+
+// Whether the task runs in the --container container: a cgroup on its path, in the unified
+// hierarchy or the v1 one spanlog reads, is named after it. Runs at exec, which is when a
+// process that entered the container (`docker exec`, a restart) starts its program.
+static __noinline bool in_target_container(struct task_struct *task)
+{
+    struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
+    if (cgroup_names_target_container(BPF_CORE_READ(cgroups, dfl_cgrp)))
+        return true;
+    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
+        return cgroup_names_target_container(
+            BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)], cgroup));
+    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+        return cgroup_names_target_container(
+            BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)], cgroup));
+    return false;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task)
 {
@@ -610,18 +668,15 @@ int BPF_PROG(on_exec, struct task_struct *task)
         emit_cgroups(task, (__u64)tgid << 32 | tid);
         return 0;
     }
-    if (config.target_comm[0] == 0)
+    if (tgid == config.self_tgid)
         return 0;
-    char comm[SL_COMM_LEN] = {};
-    bpf_get_current_comm(comm, sizeof(comm));
-    for (int i = 0; i < SL_COMM_LEN; i++) {
-        if (comm[i] != config.target_comm[i])
-            return 0;
-        if (comm[i] == 0)
-            break;
-    }
+    bool matched = config.target_comm[0] != 0 && comm_matches();
+    if (!matched && config.container_length != 0)
+        matched = in_target_container(task);
+    if (!matched)
+        return 0;
     set_target(tgid);
-    emit_process_event(SL_EVENT_COMM_MATCH, task, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
+    emit_process_event(SL_EVENT_EXEC_MATCH, task, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
     emit_cgroups(task, (__u64)tgid << 32 | tid);
     return 0;
 }

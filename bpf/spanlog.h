@@ -10,7 +10,7 @@
 #define SL_EVENT_PROCESS_START 2 /* a traced process forked a new process */
 #define SL_EVENT_EXEC 3
 #define SL_EVENT_EXIT 4
-#define SL_EVENT_COMM_MATCH 5    /* an untraced process exec'd a program named like --comm */
+#define SL_EVENT_EXEC_MATCH 5    /* an untraced process exec'd and matched --comm or --container */
 #define SL_EVENT_FILE_PATH 6     /* a file's path, new or changed; precedes its write */
 #define SL_EVENT_CGROUPS 7       /* a process's cgroup paths at exec; follows its SL_EVENT_EXEC */
 
@@ -31,6 +31,8 @@
 #define SL_DEV_NULL ((1U << 20) | 3U)
 
 #define SL_COMM_LEN 16
+/* A container id is 64 hex digits; the field is padded to keep the struct 8-byte aligned. */
+#define SL_CONTAINER_ID_SIZE 72
 /* iovecs read per writev; bytes in further iovecs are counted as not captured. */
 #define SL_MAX_IOV 16
 /* Pids are below the kernel's PID_MAX_LIMIT (2^22 on 64-bit): the target bitmap has a bit
@@ -65,7 +67,7 @@ struct sl_write_event {
 
 struct sl_process_event {
     struct sl_event_header header;
-    __u32 parent_pid;  /* SL_EVENT_PROCESS_START, SL_EVENT_COMM_MATCH */
+    __u32 parent_pid;  /* SL_EVENT_PROCESS_START, SL_EVENT_EXEC_MATCH */
     __u32 creator_tid; /* the thread that forked (0: unknown) */
     __u32 group_dead;  /* SL_EVENT_EXIT: the last thread of the process exited */
     __u32 reserved;
@@ -121,9 +123,11 @@ struct sl_config {
     __u8 trace_all;
     __u8 capture_stdout;
     __u8 capture_stderr;
-    __u8 reserved;
+    __u8 container_length; /* bytes of target_container */
     __u64 target_cgroup_id; /* 0: none */
     char target_comm[SL_COMM_LEN]; /* empty: none */
+    /* A container id or its prefix (lowercase hex, NUL-terminated; empty: none). */
+    char target_container[SL_CONTAINER_ID_SIZE];
 };
 
 #endif

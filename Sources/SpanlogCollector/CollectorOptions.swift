@@ -16,6 +16,9 @@ public struct CollectorOptions: Sendable {
     public var targetCgroupID: UInt64?
     /// Processes that exec a program with this command name (at most 15 bytes) from now on.
     public var targetComm: String?
+    /// Processes that exec a program inside this container (an id or a prefix of one, hex)
+    /// from now on.
+    public var targetContainer: String?
     /// Print libbpf's own diagnostics (verifier logs) to stderr.
     public var verbose = false
 

@@ -49,6 +49,13 @@ final class KernelProgram {
                 for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { raw[index] = byte }
             }
         }
+        if let container = options.targetContainer?.lowercased() {
+            let id = Array(container.utf8.prefix(64))
+            config.container_length = UInt8(id.count)
+            withUnsafeMutableBytes(of: &config.target_container) { raw in
+                for (index, byte) in id.enumerated() { raw[index] = byte }
+            }
+        }
         do throws(CollectorError) {
             let status = sl_set_config(object, &config)
             guard status == 0 else {

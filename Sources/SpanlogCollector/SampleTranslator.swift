@@ -72,7 +72,7 @@ final class SampleTranslator {
                 return
             }
             handleCgroups(sample)
-        case SL_EVENT_PROCESS_START, SL_EVENT_COMM_MATCH, SL_EVENT_EXEC, SL_EVENT_EXIT:
+        case SL_EVENT_PROCESS_START, SL_EVENT_EXEC_MATCH, SL_EVENT_EXEC, SL_EVENT_EXIT:
             guard sample.count >= MemoryLayout<sl_process_event>.size else {
                 stats.malformedSamples += 1
                 return
@@ -163,7 +163,7 @@ final class SampleTranslator {
         let timestamp = event.header.timestamp_ns
         let comm = withUnsafeBytes(of: event.comm) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         switch Int32(event.header.type) {
-        case SL_EVENT_PROCESS_START, SL_EVENT_COMM_MATCH:
+        case SL_EVENT_PROCESS_START, SL_EVENT_EXEC_MATCH:
             let parent = Int32(bitPattern: event.parent_pid)
             let container = ProcFS.container(of: pid) ?? containers[parent]
             containers[pid] = container

@@ -58,7 +58,7 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Follow every process in this cgroup v2 directory, for example /sys/fs/cgroup/system.slice/nginx.service.")
     var cgroup: String?
 
-    @Option(help: "Follow the processes of this container (full id or a prefix of at least 12 hex digits).")
+    @Option(help: "Follow the processes of this container, and those that enter it later (its id, or a prefix of 12 to 64 hex digits).")
     var container: String?
 
     @Flag(help: "Follow every process on the machine except spanlog itself.")
@@ -85,14 +85,15 @@ struct TargetOptions: ParsableArguments {
         if let comm, comm.utf8.count > 15 {
             throw ValidationError("--comm '\(comm)' is longer than the kernel's 15-byte command names; use its first 15 bytes.")
         }
-        if let container, container.count < 12 || !container.allSatisfy(\.isHexDigit) {
-            throw ValidationError("--container takes a container id of at least 12 hex digits, as 'docker ps' shows it.")
+        if let container, container.count < 12 || container.count > 64 || !container.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--container takes a container id of 12 to 64 hex digits, as 'docker ps' shows it.")
         }
     }
 
     func apply(to options: inout CollectorOptions) throws {
         options.traceAll = all
         options.targetComm = comm
+        options.targetContainer = container
         if let cgroup {
             guard let id = cgroupID(cgroup) else {
                 throw ValidationError("--cgroup '\(cgroup)' is not a cgroup v2 directory (look under /sys/fs/cgroup or /sys/fs/cgroup/unified).")

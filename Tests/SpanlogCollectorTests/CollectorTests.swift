@@ -128,6 +128,53 @@ struct CollectorTests {
         #expect(outside["container"] is NSNull)
     }
 
+    /// `tail --container` also follows processes that enter the container after it started,
+    /// as `docker exec` does: the kernel matches the cgroup names at exec.
+    @Test(.enabled(if: KernelSupport.writableCgroupHierarchy != nil, "no writable cgroup hierarchy to make a container cgroup in"))
+    func tailFollowsProcessesThatEnterTheContainerLater() throws {
+        let workspace = try Workspace()
+        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 1...UInt64.max)) }.joined()
+        let cgroup = "\(try #require(KernelSupport.writableCgroupHierarchy))/docker-\(id).scope"
+        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
+        defer { rmdir(cgroup) }
+
+        let tail = Process()
+        tail.executableURL = SpanlogBinary.url
+        tail.arguments = ["tail", "--container", String(id.prefix(12)), "--format", "json"]
+        let stdoutURL = workspace.url.appendingPathComponent("tail.out")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        tail.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        let stderr = Pipe()
+        tail.standardError = stderr
+        try tail.run()
+        defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
+        var announced = Data()
+        while !String(decoding: announced, as: UTF8.self).contains("capturing") {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            announced.append(chunk)
+        }
+        #expect(String(decoding: announced, as: UTF8.self).contains("capturing container"))
+
+        func program(_ label: String) -> String {
+            "exec /bin/sh -c \"echo '>:t:joined::' > /dev/null; echo '\(label) line'; echo '<:t:joined::' > /dev/null\""
+        }
+        // One process enters the container and then execs, one stays outside.
+        let inside = try workspace.runTool("/bin/sh", ["-c", "echo $$ > \(cgroup)/cgroup.procs && \(program("inside"))"])
+        let outside = try workspace.runTool("/bin/sh", ["-c", program("outside")])
+        #expect(inside == 0 && outside == 0)
+        tail.interrupt()
+        tail.waitUntilExit()
+
+        let result = SpanlogBinary.Result(status: tail.terminationStatus,
+                                          stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: "")
+        #expect(result.lines.map { $0["text"] as? String ?? "" } == ["inside line"])
+        let span = try #require(result.spans.first { ($0["tags"] as? [String]) == ["joined"] })
+        #expect(span["container"] as? String == id)
+        #expect(span["lines"] as? Int == 1)
+        #expect(result.spans.count == 1)
+    }
+
     @Test func numericSpansCrossProcessesAndKilledProcessesAbandonTheirSpans() throws {
         let workspace = try Workspace()
         let script = try workspace.workload("crossproc.sh")

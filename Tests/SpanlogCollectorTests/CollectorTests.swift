@@ -138,23 +138,8 @@ struct CollectorTests {
         try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
         defer { rmdir(cgroup) }
 
-        let tail = Process()
-        tail.executableURL = SpanlogBinary.url
-        tail.arguments = ["tail", "--container", String(id.prefix(12)), "--format", "json"]
-        let stdoutURL = workspace.url.appendingPathComponent("tail.out")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        tail.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        let stderr = Pipe()
-        tail.standardError = stderr
-        try tail.run()
-        defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
-        var announced = Data()
-        while !String(decoding: announced, as: UTF8.self).contains("capturing") {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            announced.append(chunk)
-        }
-        #expect(String(decoding: announced, as: UTF8.self).contains("capturing container"))
+        let tail = try TailSession(["--container", String(id.prefix(12))], in: workspace)
+        #expect(tail.announcement.contains("capturing container"))
 
         func program(_ label: String) -> String {
             "exec /bin/sh -c \"echo '>:t:joined::' > /dev/null; echo '\(label) line'; echo '<:t:joined::' > /dev/null\""
@@ -163,16 +148,32 @@ struct CollectorTests {
         let inside = try workspace.runTool("/bin/sh", ["-c", "echo $$ > \(cgroup)/cgroup.procs && \(program("inside"))"])
         let outside = try workspace.runTool("/bin/sh", ["-c", program("outside")])
         #expect(inside == 0 && outside == 0)
-        tail.interrupt()
-        tail.waitUntilExit()
-
-        let result = SpanlogBinary.Result(status: tail.terminationStatus,
-                                          stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: "")
+        let result = try tail.stop()
         #expect(result.lines.map { $0["text"] as? String ?? "" } == ["inside line"])
         let span = try #require(result.spans.first { ($0["tags"] as? [String]) == ["joined"] })
         #expect(span["container"] as? String == id)
         #expect(span["lines"] as? Int == 1)
         #expect(result.spans.count == 1)
+    }
+
+    /// `tail --comm` follows programs started after it, by the name the kernel gives them.
+    @Test func tailFollowsProgramsOfThatNameStartedLater() throws {
+        let workspace = try Workspace()
+        let named = workspace.path("slcommprobe")
+        try FileManager.default.createSymbolicLink(atPath: named, withDestinationPath: "/bin/sh")
+        let tail = try TailSession(["--comm", "slcommprobe"], in: workspace)
+        #expect(tail.announcement.contains("capturing processes named slcommprobe"))
+
+        let program = "echo '>:t:named::' > /dev/null; echo \"$1 line\"; echo '<:t:named::' > /dev/null"
+        let matching = try workspace.runTool(named, ["-c", program, "sh", "matching"])
+        let other = try workspace.runTool("/bin/sh", ["-c", program, "sh", "other"])
+        #expect(matching == 0 && other == 0)
+        let result = try tail.stop()
+        #expect(result.status == 0)
+        #expect(result.lines.map { $0["text"] as? String ?? "" } == ["matching line"])
+        let span = try #require(result.spans.first { ($0["tags"] as? [String]) == ["named"] })
+        #expect(span["comm"] as? String == "slcommprobe")
+        #expect(span["lines"] as? Int == 1)
     }
 
     @Test func numericSpansCrossProcessesAndKilledProcessesAbandonTheirSpans() throws {
@@ -201,29 +202,12 @@ struct CollectorTests {
         defer { app.kill() }
         #expect(app.waitForLine(containing: "ready") != nil)
 
-        let tail = Process()
-        tail.executableURL = SpanlogBinary.url
-        tail.arguments = ["tail", "--pid", String(app.process.processIdentifier), "--format", "json"]
-        let stdoutURL = workspace.url.appendingPathComponent("tail.out")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        tail.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        let stderr = Pipe()
-        tail.standardError = stderr
-        try tail.run()
-        var announced = Data()
-        while !String(decoding: announced, as: UTF8.self).contains("capturing") {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            announced.append(chunk)
-        }
-        #expect(String(decoding: announced, as: UTF8.self).contains("capturing pid"))
+        let tail = try TailSession(["--pid", String(app.process.processIdentifier)], in: workspace)
+        #expect(tail.announcement.contains("capturing pid"))
 
         app.send("go")
         #expect(app.wait() == 0)
-        tail.interrupt()
-        tail.waitUntilExit()
-        let result = SpanlogBinary.Result(status: tail.terminationStatus,
-                                          stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: "")
+        let result = try tail.stop()
         let span = try #require(result.spans.first { ($0["tags"] as? [String]) == ["late-request"] })
         #expect(span["status"] as? String == "ok")
         #expect(span["lines"] as? Int == 2)

@@ -75,6 +75,44 @@ enum SpanlogBinary {
     }
 }
 
+/// `spanlog tail ARGUMENTS --format json`, started and past its readiness line on stderr.
+final class TailSession {
+    let process = Process()
+    private let stdoutURL: URL
+    /// What spanlog said it captures ("spanlog: capturing …").
+    private(set) var announcement = ""
+
+    init(_ arguments: [String], in workspace: Workspace) throws {
+        process.executableURL = SpanlogBinary.url
+        process.arguments = ["tail"] + arguments + ["--format", "json"]
+        stdoutURL = workspace.url.appendingPathComponent("tail.out")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        var said = Data()
+        while !String(decoding: said, as: UTF8.self).contains("capturing") {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said.append(chunk)
+        }
+        announcement = String(decoding: said, as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// SIGINT, as Ctrl-C: spanlog drains, reports and exits.
+    func stop() throws -> SpanlogBinary.Result {
+        process.interrupt()
+        process.waitUntilExit()
+        return SpanlogBinary.Result(status: process.terminationStatus,
+                                    stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: "")
+    }
+}
+
 /// A scratch directory with the test workloads copied in, removed afterwards.
 final class Workspace {
     let url: URL

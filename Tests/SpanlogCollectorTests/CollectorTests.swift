@@ -176,6 +176,62 @@ struct CollectorTests {
         #expect(span["lines"] as? Int == 1)
     }
 
+    /// SIGTERM drains the ring buffer and reports what is unfinished: the open span, the line
+    /// without its newline, the stats.
+    @Test func sigtermReportsOpenSpansAndPartialLines() throws {
+        let workspace = try Workspace()
+        // os.write, not a shell: a shell's `>&2` moves the write onto fd 1.
+        let app = try Background("/usr/bin/python3", ["-c", """
+            import os, sys
+            sys.stdin.readline()
+            os.write(os.open("/dev/null", os.O_WRONLY), b">:7:pending::\\n")
+            os.write(2, b"half a line")
+            os.write(1, b"written\\n")
+            sys.stdin.readline()
+            """])
+        defer { app.kill() }
+        let tail = try TailSession(["--pid", String(app.process.processIdentifier)], in: workspace)
+        app.send("go")
+        #expect(app.waitForLine(containing: "written") != nil)
+        let result = try tail.stop(with: SIGTERM)
+        #expect(result.status == 0)
+        let span = try #require(result.spans.first { ($0["tags"] as? [String]) == ["pending"] })
+        #expect(span["status"] as? String == "open")
+        #expect(span["lines"] as? Int == 2, "the signal line and the partial one")
+        let partial = try #require(result.lines.first { $0["stream"] as? String == "stderr" })
+        #expect(partial["text"] as? String == "half a line")
+        #expect(result.stats?["open_spans"] as? Int == 1)
+    }
+
+    /// The programs hang on BPF links owned by the process: SIGKILL leaves nothing loaded.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/bpftool"), "needs bpftool to list loaded programs"))
+    func sigkillLeavesNoProgramLoaded() throws {
+        func loadedPrograms() throws -> Set<Int> {
+            let output = Pipe()
+            let bpftool = Process()
+            bpftool.executableURL = URL(fileURLWithPath: "/usr/sbin/bpftool")
+            bpftool.arguments = ["prog", "show", "--json"]
+            bpftool.standardOutput = output
+            try bpftool.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            bpftool.waitUntilExit()
+            let programs = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            return Set(programs.filter { $0["name"] as? String == "on_sys_exit" }.compactMap { $0["id"] as? Int })
+        }
+        let workspace = try Workspace()
+        let before = try loadedPrograms()
+        let tail = try TailSession(["--all"], in: workspace)
+        let ours = try loadedPrograms().subtracting(before)
+        #expect(ours.count == 1)
+        kill(tail.process.processIdentifier, SIGKILL)
+        tail.process.waitUntilExit()
+        // The kernel frees a program once its last link is gone, which happens shortly after
+        // the process's descriptors are closed; there is nothing to wait on but the listing.
+        let deadline = Date().addingTimeInterval(10)
+        while try !loadedPrograms().isDisjoint(with: ours), Date() < deadline { usleep(50_000) }
+        #expect(try loadedPrograms().isDisjoint(with: ours))
+    }
+
     @Test func numericSpansCrossProcessesAndKilledProcessesAbandonTheirSpans() throws {
         let workspace = try Workspace()
         let script = try workspace.workload("crossproc.sh")

@@ -104,9 +104,9 @@ final class TailSession {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    /// SIGINT, as Ctrl-C: spanlog drains, reports and exits.
-    func stop() throws -> SpanlogBinary.Result {
-        process.interrupt()
+    /// SIGINT (Ctrl-C) or SIGTERM: spanlog drains, reports and exits.
+    func stop(with signal: Int32 = SIGINT) throws -> SpanlogBinary.Result {
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
         return SpanlogBinary.Result(status: process.terminationStatus,
                                     stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: "")

@@ -287,7 +287,11 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
     if (!fdt || (__u32)write->fd >= fdt->max_fds)
         return false;
     struct file **fds = fdt->fd;
-    __u64 file_address = (__u64)fds[(__u32)write->fd];
+    __u64 file_address = 0;
+    if (config.fd_table_by_helper) // a load-time constant: the verifier sees only one branch
+        bpf_probe_read_kernel(&file_address, sizeof(file_address), &fds[(__u32)write->fd]);
+    else
+        file_address = (__u64)fds[(__u32)write->fd];
     if (!file_address)
         return false;
     struct file *file = bpf_rdonly_cast((void *)file_address, bpf_core_type_id_kernel(struct file));
@@ -352,10 +356,42 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
     return event;
 }
 
+struct sl_vector_copy {
+    struct sl_iovec iovs[SL_MAX_IOV];
+    __u8 *data; // the record's payload area
+    __u64 offset;
+    __u64 want;
+    __u32 count;
+};
+
+// A vector write's first SL_MAX_IOV iovecs, read in one copy (32-bit ones widened); returns
+// how many were read.
+static __always_inline __u32 read_iovecs(struct sl_write *write, struct sl_iovec *iovs)
+{
+    __u32 count = write->count < SL_MAX_IOV ? write->count : SL_MAX_IOV;
+    if (!write->compat)
+        return bpf_probe_read_user(iovs, count * sizeof(struct sl_iovec), (void *)write->buf) == 0 ? count : 0;
+    struct sl_compat_iovec small[SL_MAX_IOV];
+    if (bpf_probe_read_user(small, count * sizeof(struct sl_compat_iovec), (void *)write->buf) != 0)
+        return 0;
+    for (__u32 i = 0; i < SL_MAX_IOV; i++) {
+        if (i >= count)
+            break;
+        iovs[i].base = small[i].base;
+        iovs[i].len = small[i].len;
+    }
+    return count;
+}
+
+// The submit functions are global (not static) so that the verifier checks each one once, on
+// its own, instead of again in every state its caller reaches it with; in exchange it wants
+// their pointer arguments checked for NULL.
 #define DEFINE_SUBMIT(SIZE)                                                                        \
-    static __noinline int submit_plain_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written, \
-                                              __u64 want)                                          \
+    __noinline int submit_plain_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written,      \
+                                       __u64 want)                                                 \
     {                                                                                              \
+        if (!write)                                                                                \
+            return 0;                                                                              \
         void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + SIZE, 0);        \
         if (!slot) {                                                                               \
             count_lost();                                                                          \
@@ -372,40 +408,38 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
         return 0;                                                                                  \
     }                                                                                              \
     /* Vector writes reserve twice the class, so (offset <= SIZE) + (length <= SIZE) is        \
-     * provably in bounds for the verifier. */                                                    \
-    static __noinline int submit_vector_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written, \
-                                               __u64 want)                                         \
+     * provably in bounds for the verifier. One iovec per bpf_loop step: the verifier checks   \
+     * the step once instead of once per iovec. */                                                \
+    static int copy_iovec_##SIZE(__u32 i, struct sl_vector_copy *copy)                             \
     {                                                                                              \
+        if (i >= copy->count || i >= SL_MAX_IOV || copy->offset >= copy->want || copy->offset > SIZE) \
+            return 1;                                                                              \
+        __u64 offset = copy->offset;                                                               \
+        __u64 length = copy->iovs[i].len;                                                          \
+        if (length > copy->want - offset)                                                          \
+            length = copy->want - offset;                                                          \
+        if (length > SIZE)                                                                         \
+            length = SIZE;                                                                         \
+        if (bpf_probe_read_user(copy->data + offset, length, (void *)copy->iovs[i].base))         \
+            return 1;                                                                              \
+        copy->offset = offset + length;                                                            \
+        return 0;                                                                                  \
+    }                                                                                              \
+    __noinline int submit_vector_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written,     \
+                                        __u64 want)                                                \
+    {                                                                                              \
+        if (!write)                                                                                \
+            return 0;                                                                              \
         void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + 2 * SIZE, 0);    \
         if (!slot) {                                                                               \
             count_lost();                                                                          \
             return 0;                                                                              \
         }                                                                                          \
         struct sl_write_event *event = start_write_event(slot, write, pid_tgid, written);          \
-        __u64 offset = 0;                                                                          \
-        for (int i = 0; i < SL_MAX_IOV; i++) {                                                     \
-            if (i >= write->count || offset >= want || offset > SIZE)                              \
-                break;                                                                             \
-            struct sl_iovec iov = {};                                                              \
-            if (write->compat) {                                                                   \
-                struct sl_compat_iovec small = {};                                                 \
-                if (bpf_probe_read_user(&small, sizeof(small), (void *)(write->buf + i * sizeof(small)))) \
-                    break;                                                                         \
-                iov.base = small.base;                                                             \
-                iov.len = small.len;                                                               \
-            } else if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(write->buf + i * sizeof(iov)))) { \
-                break;                                                                             \
-            }                                                                                      \
-            __u64 length = iov.len;                                                                \
-            if (length > want - offset)                                                            \
-                length = want - offset;                                                            \
-            if (length > SIZE)                                                                     \
-                length = SIZE;                                                                     \
-            if (bpf_probe_read_user(event->data + offset, length, (void *)iov.base))               \
-                break;                                                                             \
-            offset += length;                                                                      \
-        }                                                                                          \
-        event->captured = offset;                                                                  \
+        struct sl_vector_copy copy = {.data = event->data, .want = want};                          \
+        copy.count = read_iovecs(write, copy.iovs);                                                \
+        bpf_loop(SL_MAX_IOV, copy_iovec_##SIZE, &copy, 0);                                         \
+        event->captured = copy.offset;                                                             \
         bpf_ringbuf_submit(event, wakeup_flags(sizeof(struct sl_write_event) + 2 * SIZE));         \
         return 0;                                                                                  \
     }
@@ -426,8 +460,10 @@ DEFINE_SUBMIT(65536)
 // is at the time of the write: a new file can be classified even when its writer exits before
 // user space could look at /proc, and a rotated file shows its new name. Only runs for files
 // with no verdict yet or whose name changed.
-static __noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
+__noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
 {
+    if (!write)
+        return 0;
     struct sl_path_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
     if (!event) {
         count_lost();

@@ -124,6 +124,10 @@ struct sl_config {
     __u8 capture_stdout;
     __u8 capture_stderr;
     __u8 container_length; /* bytes of target_container */
+    /* Read the descriptor table with a helper call: kernels before 6.17 reject the direct
+     * load through the untrusted pointer. */
+    __u8 fd_table_by_helper;
+    __u8 reserved[7];
     __u64 target_cgroup_id; /* 0: none */
     char target_comm[SL_COMM_LEN]; /* empty: none */
     /* A container id or its prefix (lowercase hex, NUL-terminated; empty: none). */

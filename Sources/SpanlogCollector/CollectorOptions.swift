@@ -21,6 +21,9 @@ public struct CollectorOptions: Sendable {
     public var targetContainer: String?
     /// Print libbpf's own diagnostics (verifier logs) to stderr.
     public var verbose = false
+    /// Read descriptor tables with a helper call, as spanlog does by itself on kernels before
+    /// 6.17 (which refuse the direct load).
+    public var fdTableByHelper = false
 
     public init() {}
 }

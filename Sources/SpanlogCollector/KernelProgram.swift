@@ -18,6 +18,8 @@ final class KernelProgram {
     private let verdictsFD: Int32
     private let lostFD: Int32
     private let possibleCPUs: Int
+    /// Whether the kernel needed the helper-call variant of the descriptor-table read.
+    let usesFdTableHelper: Bool
 
     init(options: CollectorOptions) throws(CollectorError) {
         sl_libbpf_set_verbose(options.verbose ? 1 : 0)
@@ -27,56 +29,39 @@ final class KernelProgram {
         }
         image = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
         image.copyBytes(from: bytes)
-        guard let object = bpf_object__open_mem(image.baseAddress, image.count, nil) else {
-            let error = errno
-            image.deallocate()
-            throw CollectorError(what: "opening the BPF object failed", why: String(cString: strerror(error)),
-                                 fix: "rebuild spanlog; run with --verbose for libbpf's log")
-        }
-        self.object = object
         possibleCPUs = Int(max(1, libbpf_num_possible_cpus()))
 
-        var config = sl_config()
-        config.self_tgid = UInt32(getpid())
-        config.max_payload = UInt32(min(max(1, options.maxWriteBytes), Int(SL_MAX_PAYLOAD_LIMIT)))
-        config.wakeup_bytes = UInt32(max(4096, options.ringBufferBytes / 16))
-        config.trace_all = options.traceAll ? 1 : 0
-        config.capture_stdout = options.captureStdout ? 1 : 0
-        config.capture_stderr = options.captureStderr ? 1 : 0
-        config.target_cgroup_id = options.targetCgroupID ?? 0
-        if let comm = options.targetComm {
-            withUnsafeMutableBytes(of: &config.target_comm) { raw in
-                for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { raw[index] = byte }
+        var config = Self.configuration(options)
+        let object: OpaquePointer
+        do throws(CollectorError) {
+            // Kernels before 6.17 refuse the direct load of the descriptor table; they get the
+            // helper-call variant (one helper call more per write) on a second try.
+            var loaded = try Self.openAndLoad(image, config: config, ringBufferBytes: options.ringBufferBytes)
+            if case .rejected = loaded, config.fd_table_by_helper == 0 {
+                config.fd_table_by_helper = 1
+                loaded = try Self.openAndLoad(image, config: config, ringBufferBytes: options.ringBufferBytes)
             }
+            switch loaded {
+            case .loaded(let loadedObject): object = loadedObject
+            case .rejected(let status):
+                throw CollectorError(
+                    what: "loading the BPF program into the kernel failed", why: String(cString: strerror(-status)),
+                    fix: "spanlog needs Linux 6.2+ with BTF; run with --verbose to see the verifier's log")
+            }
+        } catch {
+            image.deallocate()
+            throw error
         }
-        if let container = options.targetContainer?.lowercased() {
-            let id = Array(container.utf8.prefix(64))
-            config.container_length = UInt8(id.count)
-            withUnsafeMutableBytes(of: &config.target_container) { raw in
-                for (index, byte) in id.enumerated() { raw[index] = byte }
-            }
+        self.object = object
+        usesFdTableHelper = config.fd_table_by_helper != 0
+        if usesFdTableHelper && options.verbose {
+            let note = "spanlog: reading descriptor tables with a helper call (kernel before 6.17, or asked to)\n"
+            _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
         do throws(CollectorError) {
-            let status = sl_set_config(object, &config)
-            guard status == 0 else {
-                throw CollectorError(what: "configuring the BPF program failed", why: String(cString: strerror(-status)),
-                                     fix: "rebuild spanlog")
-            }
             guard let events = bpf_object__find_map_by_name(object, "events") else {
                 throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
                                      fix: "rebuild spanlog")
-            }
-            let ringStatus = bpf_map__set_max_entries(events, UInt32(options.ringBufferBytes))
-            guard ringStatus == 0 else {
-                throw CollectorError(what: "ring buffer size \(options.ringBufferBytes) rejected",
-                                     why: String(cString: strerror(-ringStatus)),
-                                     fix: "use a power of two of at least 4096 bytes for --ring-buffer-size")
-            }
-            let loadStatus = bpf_object__load(object)
-            guard loadStatus == 0 else {
-                throw CollectorError(
-                    what: "loading the BPF program into the kernel failed", why: String(cString: strerror(-loadStatus)),
-                    fix: "spanlog needs kernel 5.8+ with BTF and BPF ring buffers; run with --verbose to see the verifier's log")
             }
             eventsFD = bpf_map__fd(events)
             verdictsFD = try Self.mapFD(object, "file_verdicts")
@@ -97,6 +82,72 @@ final class KernelProgram {
         for link in links { bpf_link__destroy(link) }
         bpf_object__close(object)
         image.deallocate()
+    }
+
+    private static func configuration(_ options: CollectorOptions) -> sl_config {
+        var config = sl_config()
+        config.self_tgid = UInt32(getpid())
+        config.max_payload = UInt32(min(max(1, options.maxWriteBytes), Int(SL_MAX_PAYLOAD_LIMIT)))
+        config.wakeup_bytes = UInt32(max(4096, options.ringBufferBytes / 16))
+        config.trace_all = options.traceAll ? 1 : 0
+        config.capture_stdout = options.captureStdout ? 1 : 0
+        config.capture_stderr = options.captureStderr ? 1 : 0
+        config.target_cgroup_id = options.targetCgroupID ?? 0
+        config.fd_table_by_helper = options.fdTableByHelper ? 1 : 0
+        if let comm = options.targetComm {
+            withUnsafeMutableBytes(of: &config.target_comm) { raw in
+                for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { raw[index] = byte }
+            }
+        }
+        if let container = options.targetContainer?.lowercased() {
+            let id = Array(container.utf8.prefix(64))
+            config.container_length = UInt8(id.count)
+            withUnsafeMutableBytes(of: &config.target_container) { raw in
+                for (index, byte) in id.enumerated() { raw[index] = byte }
+            }
+        }
+        return config
+    }
+
+    private enum LoadOutcome {
+        case loaded(OpaquePointer)
+        /// The kernel refused the program (the verifier, or a missing feature): -errno.
+        case rejected(Int32)
+    }
+
+    /// Opens the object from `image`, configures it and loads it into the kernel. An object
+    /// that fails to load is closed (libbpf cannot load one twice).
+    private static func openAndLoad(_ image: UnsafeMutableRawBufferPointer, config: sl_config,
+                                    ringBufferBytes: Int) throws(CollectorError) -> LoadOutcome {
+        guard let object = bpf_object__open_mem(image.baseAddress, image.count, nil) else {
+            throw CollectorError(what: "opening the BPF object failed", why: String(cString: strerror(errno)),
+                                 fix: "rebuild spanlog; run with --verbose for libbpf's log")
+        }
+        var config = config
+        let status = sl_set_config(object, &config)
+        guard status == 0 else {
+            bpf_object__close(object)
+            throw CollectorError(what: "configuring the BPF program failed", why: String(cString: strerror(-status)),
+                                 fix: "rebuild spanlog")
+        }
+        guard let events = bpf_object__find_map_by_name(object, "events") else {
+            bpf_object__close(object)
+            throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
+                                 fix: "rebuild spanlog")
+        }
+        let ringStatus = bpf_map__set_max_entries(events, UInt32(ringBufferBytes))
+        guard ringStatus == 0 else {
+            bpf_object__close(object)
+            throw CollectorError(what: "ring buffer size \(ringBufferBytes) rejected",
+                                 why: String(cString: strerror(-ringStatus)),
+                                 fix: "use a power of two of at least 4096 bytes for --ring-buffer-size")
+        }
+        let loadStatus = bpf_object__load(object)
+        guard loadStatus == 0 else {
+            bpf_object__close(object)
+            return .rejected(loadStatus)
+        }
+        return .loaded(object)
     }
 
     private static func mapFD(_ object: OpaquePointer, _ name: String) throws(CollectorError) -> Int32 {

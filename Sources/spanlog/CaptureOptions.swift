@@ -26,6 +26,10 @@ struct CaptureOptions: ParsableArguments {
     @Flag(help: "Print libbpf's diagnostics, including the verifier log when loading fails.")
     var verbose = false
 
+    /// The path older kernels get; the tests use it to check that path on a newer one.
+    @Flag(name: .customLong("bpf-fd-table-by-helper"), help: .hidden)
+    var fdTableByHelper = false
+
     func validate() throws {
         guard (1...65_536).contains(maxWriteBytes) else {
             throw ValidationError("--max-write-bytes must be between 1 and 65536.")
@@ -43,6 +47,7 @@ struct CaptureOptions: ParsableArguments {
         options.maxWriteBytes = maxWriteBytes
         options.ringBufferBytes = ringBufferSize
         options.verbose = verbose
+        options.fdTableByHelper = fdTableByHelper
         return options
     }
 }

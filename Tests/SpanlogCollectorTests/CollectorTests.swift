@@ -68,11 +68,14 @@ struct CollectorTests {
         #expect(workerSpans.allSatisfy { $0["parent"] as? String == batch["uid"] as? String })
     }
 
-    @Test func writevPwriteAndPwritevAreCaptured() throws {
+    /// Also through the descriptor-table read that kernels before 6.17 get.
+    @Test(arguments: [[], ["--bpf-fd-table-by-helper"]])
+    func writevPwriteAndPwritevAreCaptured(options: [String]) throws {
         let workspace = try Workspace()
         let binary = try workspace.workload("vectored.c")
         let logFile = workspace.path("vectored.log")
-        let result = try SpanlogBinary.run(["run", "--format", "json", "--", binary, logFile], in: workspace.url)
+        let result = try SpanlogBinary.run(["run", "--format", "json"] + options + ["--", binary, logFile],
+                                           in: workspace.url)
         #expect(result.status == 0, "\(result.stderr)")
         let texts = result.lines.map { $0["text"] as? String ?? "" }
         #expect(texts == ["first line from writev", "second line from writev", "pwrite line one", "pwrite line two",

@@ -90,7 +90,7 @@ struct TargetOptions: ParsableArguments {
         if let comm, comm.utf8.count > 15 {
             throw ValidationError("--comm '\(comm)' is longer than the kernel's 15-byte command names; use its first 15 bytes.")
         }
-        if let container, container.count < 12 || container.count > 64 || !container.allSatisfy(\.isHexDigit) {
+        if let container, container.count < 12 || container.count > 64 || !container.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
             throw ValidationError("--container takes a container id of 12 to 64 hex digits, as 'docker ps' shows it.")
         }
     }

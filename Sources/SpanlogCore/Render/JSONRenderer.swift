@@ -199,8 +199,8 @@ public final class JSONRenderer: RecordSink {
         var seen: Set<String>? = args.count > 16 ? [] : nil
         var first = true
         for (index, (name, value)) in args.enumerated() {
-            if seen != nil {
-                guard seen!.insert(name).inserted else { continue }
+            if let inserted = seen?.insert(name).inserted {
+                if !inserted { continue }
             } else if args[..<index].contains(where: { $0.name == name }) {
                 continue
             }

@@ -104,10 +104,8 @@ struct CollectorTests {
     func aProcessMovedIntoAContainerCgroupGetsItsID() throws {
         let workspace = try Workspace()
         let script = try workspace.workload("container.sh")
-        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 1...UInt64.max)) }.joined()
-        let cgroup = "\(try #require(KernelSupport.writableCgroupHierarchy))/docker-\(id).scope"
-        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
-        defer { rmdir(cgroup) }
+        let container = try ContainerCgroup()
+        let (id, cgroup) = (container.id, container.path)
         let fifo = workspace.path("go")
         #expect(mkfifo(fifo, 0o600) == 0)
 
@@ -136,10 +134,8 @@ struct CollectorTests {
     @Test(.enabled(if: KernelSupport.writableCgroupHierarchy != nil, "no writable cgroup hierarchy to make a container cgroup in"))
     func tailFollowsProcessesThatEnterTheContainerLater() throws {
         let workspace = try Workspace()
-        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 1...UInt64.max)) }.joined()
-        let cgroup = "\(try #require(KernelSupport.writableCgroupHierarchy))/docker-\(id).scope"
-        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
-        defer { rmdir(cgroup) }
+        let container = try ContainerCgroup()
+        let (id, cgroup) = (container.id, container.path)
 
         let tail = try TailSession(["--container", String(id.prefix(12))], in: workspace)
         #expect(tail.announcement.contains("capturing container"))

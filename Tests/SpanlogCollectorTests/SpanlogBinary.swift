@@ -75,6 +75,21 @@ enum SpanlogBinary {
     }
 }
 
+/// A cgroup named the way docker names a container's (`docker-<64 hex>.scope`), in a writable
+/// hierarchy, removed afterwards (once its processes are gone).
+final class ContainerCgroup {
+    let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 1...UInt64.max)) }.joined()
+    let path: String
+
+    init() throws {
+        let hierarchy = try #require(KernelSupport.writableCgroupHierarchy)
+        path = "\(hierarchy)/docker-\(id).scope"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    }
+
+    deinit { rmdir(path) }
+}
+
 /// `spanlog tail ARGUMENTS --format json`, started and past its readiness line on stderr.
 final class TailSession {
     let process = Process()

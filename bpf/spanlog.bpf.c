@@ -601,6 +601,17 @@ static __always_inline void copy_cgroup_path(struct sl_cgroups_event *event, int
     }
 }
 
+// The task's cgroup in the v1 hierarchy spanlog reads (pids, else memory), or NULL when the
+// kernel has neither controller.
+static __always_inline struct cgroup *v1_cgroup(struct css_set *cgroups)
+{
+    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
+        return BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)], cgroup);
+    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+        return BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)], cgroup);
+    return NULL;
+}
+
 static __noinline int emit_cgroups(struct task_struct *task, __u64 pid_tgid)
 {
     struct sl_cgroups_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
@@ -612,12 +623,7 @@ static __noinline int emit_cgroups(struct task_struct *task, __u64 pid_tgid)
     __builtin_memset(event->lengths, 0, sizeof(event->lengths));
     struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
     copy_cgroup_path(event, 0, BPF_CORE_READ(cgroups, dfl_cgrp));
-    struct cgroup *legacy = BPF_CORE_READ(cgroups, dfl_cgrp);
-    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
-        legacy = BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)], cgroup);
-    else if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-        legacy = BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)], cgroup);
-    copy_cgroup_path(event, 1, legacy);
+    copy_cgroup_path(event, 1, v1_cgroup(cgroups)); // NULL: an empty path
     bpf_ringbuf_submit(event, wakeup_flags(sizeof(*event)));
     return 0;
 }
@@ -683,15 +689,8 @@ static __always_inline bool cgroup_names_target_container(struct cgroup *cgroup)
 static __noinline bool in_target_container(struct task_struct *task)
 {
     struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
-    if (cgroup_names_target_container(BPF_CORE_READ(cgroups, dfl_cgrp)))
-        return true;
-    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
-        return cgroup_names_target_container(
-            BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)], cgroup));
-    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-        return cgroup_names_target_container(
-            BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)], cgroup));
-    return false;
+    return cgroup_names_target_container(BPF_CORE_READ(cgroups, dfl_cgrp)) ||
+           cgroup_names_target_container(v1_cgroup(cgroups));
 }
 
 SEC("tp_btf/sched_process_exec")

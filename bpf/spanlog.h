@@ -89,7 +89,7 @@ struct sl_path_event {
 };
 
 /* The cgroup paths of a process when it execs, leaf first, in the unified (v2) hierarchy and
- * in one v1 hierarchy (pids, else memory; the v2 one again when neither exists): container
+ * in one v1 hierarchy (pids, else memory; empty when neither exists): container
  * runtimes name cgroups after the container, and move a process into them before it execs.
  * A zero length ends a path. */
 #define SL_CGROUP_HIERARCHIES 2

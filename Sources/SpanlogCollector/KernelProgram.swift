@@ -18,8 +18,6 @@ final class KernelProgram {
     private let verdictsFD: Int32
     private let lostFD: Int32
     private let possibleCPUs: Int
-    /// Whether the kernel needed the helper-call variant of the descriptor-table read.
-    let usesFdTableHelper: Bool
 
     init(options: CollectorOptions) throws(CollectorError) {
         sl_libbpf_set_verbose(options.verbose ? 1 : 0)
@@ -53,8 +51,7 @@ final class KernelProgram {
             throw error
         }
         self.object = object
-        usesFdTableHelper = config.fd_table_by_helper != 0
-        if usesFdTableHelper && options.verbose {
+        if config.fd_table_by_helper != 0 && options.verbose {
             let note = "spanlog: reading descriptor tables with a helper call (kernel before 6.17, or asked to)\n"
             _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }

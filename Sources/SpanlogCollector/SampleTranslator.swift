@@ -146,15 +146,11 @@ final class SampleTranslator {
         let slots = Int(SL_PATH_MAX_COMPONENTS), slotSize = Int(SL_PATH_SLOT)
         // names[][] is the struct's last member (too large for Swift to import as a tuple).
         let namesStart = MemoryLayout<sl_path_event>.size - slots * slotSize
-        var components: [String] = []
-        withUnsafeBytes(of: event.lengths) { lengths in
-            for slot in 0..<slots where lengths[slot] > 0 {
-                let start = namesStart + slot * slotSize
-                let name = UnsafeRawBufferPointer(rebasing: sample[start..<(start + Int(lengths[slot]))])
-                components.append(String(decoding: name, as: UTF8.self))
-            }
+        let filled = withUnsafeBytes(of: event.lengths) { lengths in
+            (0..<slots).map { (slot: $0, length: Int(lengths[$0])) }.filter { $0.length > 0 }
         }
-        kernelPaths[FileKey(device: event.device, inode: event.inode)] = "/" + components.reversed().joined(separator: "/")
+        kernelPaths[FileKey(device: event.device, inode: event.inode)] =
+            Self.leafFirstPath(sample, namesStart: namesStart, slotSize: slotSize, slots: filled)
     }
 
     private func handleProcess(_ event: sl_process_event) {
@@ -197,20 +193,27 @@ final class SampleTranslator {
         var found: String?
         withUnsafeBytes(of: event.lengths) { lengths in
             for hierarchy in 0..<Int(SL_CGROUP_HIERARCHIES) where found == nil {
-                var components: [String] = []
-                for level in 0..<levels {
-                    let length = Int(lengths[hierarchy * levels + level])
-                    guard length > 0 else { break }
-                    let start = namesStart + (hierarchy * levels + level) * nameSize
-                    let name = UnsafeRawBufferPointer(rebasing: sample[start..<(start + min(length, nameSize))])
-                    components.append(String(decoding: name, as: UTF8.self))
-                }
-                found = ContainerID.parse(cgroupPath: "/" + components.reversed().joined(separator: "/"))
+                // A zero length ends the path.
+                let filled = (hierarchy * levels..<(hierarchy + 1) * levels).lazy
+                    .map { (slot: $0, length: Int(lengths[$0])) }.prefix { $0.length > 0 }
+                let path = Self.leafFirstPath(sample, namesStart: namesStart, slotSize: nameSize, slots: Array(filled))
+                found = ContainerID.parse(cgroupPath: path)
             }
         }
         // No id in the paths keeps what /proc said: a path deeper than the levels read may
         // still be inside a container.
         if let found { changeContainer(pid: pid, to: found, at: event.header.timestamp_ns) }
+    }
+
+    /// An absolute path from names the kernel wrote leaf first, one fixed-size slot each.
+    private static func leafFirstPath(_ sample: UnsafeRawBufferPointer, namesStart: Int, slotSize: Int,
+                                      slots: [(slot: Int, length: Int)]) -> String {
+        let names = slots.reversed().map { slot in
+            let start = namesStart + slot.slot * slotSize
+            return String(decoding: UnsafeRawBufferPointer(rebasing: sample[start..<(start + min(slot.length, slotSize))]),
+                          as: UTF8.self)
+        }
+        return "/" + names.joined(separator: "/")
     }
 
     /// Reads the process's container from /proc again (it moved to another cgroup). A process

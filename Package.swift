@@ -22,14 +22,14 @@ let package = Package(
         .target(name: "SpanlogCore", swiftSettings: hotPathSettings),
 
         // The kernel side: loads the BPF program with libbpf, polls its ring buffer, and turns
-        // samples into the core's raw events. Only this module knows about libbpf.
+        // samples into the core's raw events. Only the collector knows about libbpf.
         .target(
-            name: "CSpanlogSupport",
+            name: "CSpanlogBPF",
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
         .target(
             name: "SpanlogCollector",
-            dependencies: ["SpanlogCore", "CSpanlogSupport"],
+            dependencies: ["SpanlogCore", "CSpanlogBPF"],
             plugins: ["EmbedBPFObject"]
         ),
         .executableTarget(name: "spanlog-bpf-embed", path: "Tools/spanlog-bpf-embed"),
@@ -39,17 +39,26 @@ let package = Package(
             dependencies: ["spanlog-bpf-embed"]
         ),
 
+        // A session: a source (the collector or a capture file) → the engine → every output;
+        // the poll loop, signals and the traced command. Only the runtime controls processes.
+        .target(name: "CSpanlogProcess"),
+        .target(
+            name: "SpanlogRuntime",
+            dependencies: ["SpanlogCore", "SpanlogCollector", "CSpanlogProcess"]
+        ),
+
+        // Argument parsing and wiring: builds a session, prints its errors, maps them to exit codes.
         .executableTarget(
             name: "spanlog",
             dependencies: [
                 "SpanlogCore",
-                "SpanlogCollector",
+                "SpanlogRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "spanlog-bench",
-            dependencies: ["SpanlogCore"],
+            dependencies: ["SpanlogCore", "SpanlogRuntime"],
             path: "Benchmarks/spanlog-bench"
         ),
 
@@ -57,6 +66,10 @@ let package = Package(
             name: "SpanlogCoreTests",
             dependencies: ["SpanlogCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SpanlogRuntimeTests",
+            dependencies: ["SpanlogCore", "SpanlogRuntime"]
         ),
         // Real BPF programs attached to real processes: needs root, BTF and tracepoints, and
         // skips with the reason when they are missing.

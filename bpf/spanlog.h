@@ -1,5 +1,5 @@
 /* The kernel-to-user event layout of spanlog's collector, shared by the BPF program
- * (spanlog.bpf.c) and the Swift collector (through the CSpanlogSupport module).
+ * (spanlog.bpf.c) and the Swift collector (through the CSpanlogBPF module).
  * Fixed-width fields only; every struct is 8-byte aligned and padded explicitly. */
 #ifndef SPANLOG_H
 #define SPANLOG_H

@@ -4,10 +4,12 @@
 //
 //   swift run -c release spanlog-bench replay            # prints lines per second
 //   swift run -c release spanlog-bench generate FILE     # writes the capture for `spanlog replay`
+//   swift run -c release spanlog-bench runtime FILE 10   # direct engine vs a runtime session, alternating
 #if canImport(Glibc)
 import Glibc
 #endif
 import SpanlogCore
+import SpanlogRuntime
 
 struct Workload {
     var lines = 1_000_000
@@ -106,6 +108,53 @@ func replayBenchmark(_ capture: [UInt8], rounds: Int) {
     print("best: \(Int(Double(lines) / best)) lines/s (\(capture.count) capture bytes, \(lines) lines)")
 }
 
+/// The same capture file replayed to JSON on /dev/null two ways in alternating rounds: the
+/// engine fed directly (the replay loop before the runtime existed) and a runtime `Session`
+/// with one JSON output (what `spanlog replay --format json` runs). Same binary, same code
+/// layout: the difference is the runtime's own cost.
+func runtimeBenchmark(path: String, rounds: Int) throws {
+    func direct() throws -> Int {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var decoder = CaptureDecoder()
+        var engine: Engine?
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            decoder.append(chunk[..<count])
+            while let event = try decoder.next() {
+                if engine == nil, let header = decoder.header {
+                    engine = Engine(configuration: EngineConfiguration(monotonicToWallOffset: header.monotonicToWallOffset,
+                                                                       session: header.session),
+                                    sink: JSONRenderer(output: DevNullOutput()))
+                }
+                engine!.process(event)
+            }
+        }
+        return engine?.stats.lines ?? 0
+    }
+    func session() throws -> Int {
+        var configuration = SessionConfiguration(source: .capture(path: path))
+        configuration.outputs = [.json(path: "/dev/null")]
+        return try Session(configuration).run().stats?.lines ?? 0
+    }
+    var times: [String: [Double]] = ["direct": [], "session": []]
+    for _ in 0..<rounds {
+        for (name, body) in [("direct", direct), ("session", session)] {
+            let started = monotonicSeconds()
+            let lines = try body()
+            times[name]!.append(Double(lines) / (monotonicSeconds() - started))
+        }
+    }
+    for name in ["direct", "session"] {
+        let rates = times[name]!.sorted()
+        print("\(name): median \(Int(rates[rates.count / 2])) lines/s, best \(Int(rates.last!)) lines/s")
+    }
+    let ratio = times["session"]!.sorted()[rounds / 2] / times["direct"]!.sorted()[rounds / 2]
+    print("session/direct (medians): \((ratio * 1000).rounded() / 1000)")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "generate":
@@ -122,10 +171,16 @@ case "generate":
     _ = capture.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
     print("wrote \(capture.count) bytes to \(path)")
+case "runtime":
+    guard let path = arguments.dropFirst().first else {
+        print("usage: spanlog-bench runtime FILE [ROUNDS]")
+        exit(2)
+    }
+    try runtimeBenchmark(path: path, rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
 case "replay", nil:
     let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 3
     replayBenchmark(Workload().capture(), rounds: rounds)
 default:
-    print("usage: spanlog-bench [replay [ROUNDS] | generate FILE]")
+    print("usage: spanlog-bench [replay [ROUNDS] | generate FILE | runtime FILE [ROUNDS]]")
     exit(2)
 }

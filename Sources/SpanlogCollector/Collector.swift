@@ -1,14 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSpanlogSupport
+import CSpanlogBPF
 import SpanlogCore
 
 /// The live event source: loads the BPF program, follows the targeted processes, and hands
 /// each captured event, in ring-buffer order, to `emit` on the thread that calls `poll`.
 public final class Collector {
-    /// Added to the kernel's monotonic timestamps to get wall-clock time.
-    public let monotonicToWallOffset: Int64
     private let program: KernelProgram
     private let translator: SampleTranslator
     private var ringBuffer: OpaquePointer?
@@ -26,7 +24,6 @@ public final class Collector {
         program = try KernelProgram(options: options)
         self.emit = emit
         translator = SampleTranslator(program: program, globs: options.logGlobs, emit: emit)
-        monotonicToWallOffset = sl_monotonic_to_wall_offset()
         let context = Unmanaged.passUnretained(translator).toOpaque()
         guard let ring = ring_buffer__new(program.eventsFD, { context, data, size in
             guard let context, let data else { return 0 }
@@ -45,8 +42,6 @@ public final class Collector {
     }
 
     public var stats: CollectorStats { translator.stats }
-
-    public static func monotonicNow() -> UInt64 { sl_monotonic_now() }
 
     // MARK: Targets
 
@@ -72,7 +67,7 @@ public final class Collector {
 
         var traced = Set<Int32>()
         var queue = snapshots.values.filter(select).map(\.pid).sorted()
-        let now = sl_monotonic_now()
+        let now = KernelClock.now()
         while !queue.isEmpty {
             let pid = queue.removeFirst()
             guard traced.insert(pid).inserted else { continue }
@@ -91,7 +86,7 @@ public final class Collector {
     /// Registers a child that spanlog started itself and that has not exec'd yet.
     public func traceSpawned(pid: Int32, comm: String) {
         program.addTarget(pid)
-        emit(.processStart(ProcessStart(timestamp: sl_monotonic_now(), pid: pid, parentPid: getpid(), creatorTid: nil,
+        emit(.processStart(ProcessStart(timestamp: KernelClock.now(), pid: pid, parentPid: getpid(), creatorTid: nil,
                                         comm: comm, container: ProcFS.container(of: getpid()))))
     }
 
@@ -117,7 +112,7 @@ public final class Collector {
     private func reportLoss() {
         let lost = program.lostEvents()
         guard lost > reportedLost else { return }
-        emit(.lost(timestamp: sl_monotonic_now(), count: lost - reportedLost))
+        emit(.lost(timestamp: KernelClock.now(), count: lost - reportedLost))
         reportedLost = lost
     }
 
@@ -126,6 +121,6 @@ public final class Collector {
         guard !stopped else { return }
         drain()
         stopped = true
-        emit(.stop(timestamp: sl_monotonic_now()))
+        emit(.stop(timestamp: KernelClock.now()))
     }
 }

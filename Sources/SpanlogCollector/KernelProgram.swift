@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSpanlogSupport
+import CSpanlogBPF
 import Foundation
 
 /// The loaded and attached BPF object, and the maps user space talks to. The programs stay
@@ -44,7 +44,7 @@ final class KernelProgram {
             case .rejected(let status):
                 throw CollectorError(
                     what: "loading the BPF program into the kernel failed", why: String(cString: strerror(-status)),
-                    fix: "spanlog needs Linux 6.2+ with BTF; run with --verbose to see the verifier's log")
+                    fix: "spanlog needs \(Preflight.kernelRequirement); run with --verbose to see the verifier's log")
             }
         } catch {
             image.deallocate()
@@ -172,7 +172,7 @@ final class KernelProgram {
         let memory = mmap(nil, expected, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0)
         guard let memory, memory != MAP_FAILED else {
             throw CollectorError(what: "mapping the BPF target bitmap failed", why: String(cString: strerror(errno)),
-                                 fix: "spanlog needs a kernel with mappable BPF array maps (5.5+)")
+                                 fix: "spanlog needs \(Preflight.kernelRequirement)")
         }
         return UnsafeMutableBufferPointer(start: memory.assumingMemoryBound(to: UInt64.self),
                                           count: Int(SL_TARGET_WORDS))
@@ -185,7 +185,7 @@ final class KernelProgram {
                 let error = errno
                 let name = String(cString: bpf_program__section_name(current))
                 throw CollectorError(what: "attaching \(name) failed", why: String(cString: strerror(error)),
-                                     fix: "spanlog needs a kernel with BTF tracepoints (5.5+); run with --verbose for libbpf's log")
+                                     fix: "spanlog needs \(Preflight.kernelRequirement); run with --verbose for libbpf's log")
             }
             links.append(link)
             program = bpf_object__next_program(object, current)

@@ -1,4 +1,4 @@
-import CSpanlogSupport
+import CSpanlogBPF
 import SpanlogCore
 
 /// Counters for what the collector itself could not pass on.

@@ -1,9 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
-import SpanlogCollector
 import SpanlogCore
+import SpanlogRuntime
 
 /// What the collector captures; shared by run, tail and record.
 struct CaptureOptions: ParsableArguments {
@@ -39,78 +36,13 @@ struct CaptureOptions: ParsableArguments {
         }
     }
 
-    func collectorOptions() -> CollectorOptions {
-        var options = CollectorOptions()
-        if !logPaths.isEmpty { options.logGlobs = logPaths.map(LogPathGlob.init) }
-        options.captureStdout = !noStdout
-        options.captureStderr = !noStderr
-        options.maxWriteBytes = maxWriteBytes
-        options.ringBufferBytes = ringBufferSize
-        options.verbose = verbose
-        options.fdTableByHelper = fdTableByHelper
-        return options
-    }
-}
-
-/// Which running processes to follow; shared by tail and record.
-struct TargetOptions: ParsableArguments {
-    @Option(help: "Follow this process and its descendants (repeatable).")
-    var pid: [Int32] = []
-
-    @Option(help: "Follow processes with this command name, running now or started later.")
-    var comm: String?
-
-    @Option(help: "Follow every process in this cgroup v2 directory, for example /sys/fs/cgroup/system.slice/nginx.service.")
-    var cgroup: String?
-
-    @Option(help: "Follow the processes of this container, and those that enter it later (its id, or a prefix of 12 to 64 hex digits).")
-    var container: String?
-
-    @Flag(help: "Follow every process on the machine except spanlog itself.")
-    var all = false
-
-    var isEmpty: Bool { pid.isEmpty && comm == nil && cgroup == nil && container == nil && !all }
-
-    var summary: String {
-        if all { return "every process" }
-        var parts = pid.map { "pid \($0) and its descendants" }
-        if let comm { parts.append("processes named \(comm)") }
-        if let cgroup { parts.append("cgroup \(cgroup)") }
-        if let container { parts.append("container \(container)") }
-        return parts.joined(separator: ", ")
-    }
-
-    func validate(allowingCommand hasCommand: Bool) throws {
-        if isEmpty && !hasCommand {
-            throw ValidationError("Say what to follow: --pid PID, --comm NAME, --cgroup PATH, --container ID or --all.")
-        }
-        for pid in pid where access("/proc/\(pid)", F_OK) != 0 {
-            throw ValidationError("No process with pid \(pid) is running; check it with 'ps -p \(pid)'.")
-        }
-        if let comm, comm.utf8.count > 15 {
-            throw ValidationError("--comm '\(comm)' is longer than the kernel's 15-byte command names; use its first 15 bytes.")
-        }
-        if let container, container.count < 12 || container.count > 64 || !container.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
-            throw ValidationError("--container takes a container id of 12 to 64 hex digits, as 'docker ps' shows it.")
-        }
-    }
-
-    func apply(to options: inout CollectorOptions) throws {
-        options.traceAll = all
-        options.targetComm = comm
-        options.targetContainer = container
-        if let cgroup {
-            guard let id = cgroupID(cgroup) else {
-                throw ValidationError("--cgroup '\(cgroup)' is not a cgroup v2 directory (look under /sys/fs/cgroup or /sys/fs/cgroup/unified).")
-            }
-            options.targetCgroupID = id
-        }
-    }
-
-    /// Registers the processes that run already.
-    func traceRunning(_ collector: Collector) {
-        for pid in pid { collector.trace(pid: pid) }
-        if let comm { collector.trace { $0.comm == comm } }
-        if let container { collector.trace { $0.container?.hasPrefix(container.lowercased()) == true } }
+    func apply(to configuration: inout SessionConfiguration) {
+        if !logPaths.isEmpty { configuration.collector.logGlobs = logPaths.map(LogPathGlob.init) }
+        configuration.collector.captureStdout = !noStdout
+        configuration.collector.captureStderr = !noStderr
+        configuration.collector.maxWriteBytes = maxWriteBytes
+        configuration.collector.ringBufferBytes = ringBufferSize
+        configuration.collector.verbose = verbose
+        configuration.collector.fdTableByHelper = fdTableByHelper
     }
 }

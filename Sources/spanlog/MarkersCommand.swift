@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import SpanlogCore
+import SpanlogRuntime
 
 struct MarkersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +29,7 @@ struct MarkersCommand: ParsableCommand {
         var format: OutputFormat = .text
 
         func run() throws {
-            let out = FileDescriptorOutput.standardOutput
+            let out = FileDescriptorOutput(fd: STDOUT_FILENO)
             var report = MarkerLintReport()
             for file in files.isEmpty ? ["-"] : files {
                 guard let bytes = readAll(file) else {

@@ -1,24 +1,29 @@
 import ArgumentParser
 import SpanlogCore
+import SpanlogRuntime
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, always, never
-}
+extension TextViewStyle.ColorChoice: ExpressibleByArgument {}
 
-/// How records are shown; shared by every command that produces records.
+/// Where records go and how the engine reads events; shared by every command that produces
+/// records.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Output format: 'text' for people, 'json' for one JSON object per line.")
-    var format: OutputFormat = .text
+    @Option(name: .customLong("output"),
+            help: ArgumentHelp("Send records here (repeatable): text[:PATH] or json[:PATH]; no path or '-' is standard output.",
+                               valueName: "output"))
+    var outputs: [String] = []
 
-    @Flag(help: "Text format: print each span as a block when it ends, its lines and child spans nested under it.")
+    @Option(help: "Short form of --output: 'text' for people, 'json' for one JSON object per line, on standard output.")
+    var format: OutputFormat?
+
+    @Flag(help: "Text view: print each span as a block when it ends, its lines and child spans nested under it.")
     var group = false
 
-    @Option(help: "Colour the text view: auto (when writing to a terminal), always or never.")
-    var color: ColorChoice = .auto
+    @Option(help: "Colour the text view: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")
+    var color: TextViewStyle.ColorChoice = .auto
 
     @Flag(help: "Report each malformed marker as a warning record (they are always counted).")
     var showMarkerErrors = false
@@ -33,34 +38,36 @@ struct OutputOptions: ParsableArguments {
     var maxLineBytes = 16 * 1024
 
     func validate() throws {
+        for output in outputs {
+            do { _ = try OutputSpec(parsing: output) } catch { throw ValidationError("--output: \(error).") }
+        }
         if let spanTimeout, DurationParser.nanoseconds(spanTimeout) == nil {
             throw ValidationError("--span-timeout '\(spanTimeout)' is not a duration; write it like 500ms, 30s or 2m.")
         }
-        if group && format == .json {
-            throw ValidationError("--group applies to the text view; drop it, or use --format text.")
+        if group && !resolvedOutputs.contains(where: { if case .text = $0 { true } else { false } }) {
+            throw ValidationError("--group applies to the text view; add --output text, or drop --group.")
         }
         if maxOpenSpans < 1 { throw ValidationError("--max-open-spans must be at least 1.") }
         if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be at least 1.") }
     }
 
-    func engineConfiguration(monotonicToWallOffset: Int64, session: UInt32) -> EngineConfiguration {
-        var configuration = EngineConfiguration(monotonicToWallOffset: monotonicToWallOffset, session: session)
-        configuration.maxLineBytes = maxLineBytes
-        configuration.maxOpenSpans = maxOpenSpans
-        configuration.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
-        configuration.reportMarkerErrors = showMarkerErrors
-        return configuration
+    /// `--output`s plus the short form; the text view on standard output when none is named.
+    var resolvedOutputs: [OutputSpec] {
+        var outputs = outputs.compactMap { try? OutputSpec(parsing: $0) }
+        switch format {
+        case .json: outputs.append(.json(path: nil))
+        case .text: outputs.append(.text(path: nil))
+        case nil: if outputs.isEmpty { outputs.append(.text(path: nil)) }
+        }
+        return outputs
     }
 
-    /// The renderer for this choice of format, writing to standard output.
-    func makeRenderer() -> RecordSink {
-        let output = FileDescriptorOutput.standardOutput
-        switch format {
-        case .json:
-            return JSONRenderer(output: output)
-        case .text:
-            let useColor = color == .always || (color == .auto && output.isTerminal)
-            return TextRenderer(output: output, mode: group ? .grouped : .live, color: useColor)
-        }
+    func apply(to configuration: inout SessionConfiguration) {
+        configuration.outputs = resolvedOutputs
+        configuration.textStyle = TextViewStyle(grouped: group, color: color)
+        configuration.engine.maxLineBytes = maxLineBytes
+        configuration.engine.maxOpenSpans = maxOpenSpans
+        configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
+        configuration.engine.reportMarkerErrors = showMarkerErrors
     }
 }

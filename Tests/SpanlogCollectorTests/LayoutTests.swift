@@ -1,4 +1,4 @@
-import CSpanlogSupport
+import CSpanlogBPF
 import Testing
 
 /// The event layout is shared with the BPF program through bpf/spanlog.h; these sizes are

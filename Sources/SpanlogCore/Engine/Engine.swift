@@ -22,7 +22,8 @@ public struct EngineConfiguration: Sendable {
 public final class Engine {
     public let configuration: EngineConfiguration
     public private(set) var stats = EngineStats()
-    private let sink: RecordSink
+    /// Every output; a concrete class, so the per-line call is direct.
+    public let outputs: RecordFanout
     private var tracker: SpanTracker
     private var lines: LineAssembler
     private var markers = MarkerAssembler()
@@ -30,11 +31,16 @@ public final class Engine {
     private var nextTimeoutCheck: UInt64 = 0
     private var stopped = false
 
-    public init(configuration: EngineConfiguration, sink: RecordSink) {
+    public init(configuration: EngineConfiguration, outputs: RecordFanout) {
         self.configuration = configuration
-        self.sink = sink
+        self.outputs = outputs
         self.tracker = SpanTracker(session: configuration.session)
         self.lines = LineAssembler(maxLineBytes: configuration.maxLineBytes)
+    }
+
+    /// An engine with one output.
+    public convenience init(configuration: EngineConfiguration, sink: RecordSink) {
+        self.init(configuration: configuration, outputs: RecordFanout(channels: [OutputChannel(name: "records", sink: sink)]))
     }
 
     public func process(_ event: RawEvent) {
@@ -80,14 +86,14 @@ public final class Engine {
         let openAtStop = tracker.openCount
         for instance in tracker.allOpen().reversed() { close(instance, status: .open, at: timestamp) }
         stats.openSpans = openAtStop
-        sink.emit(.stats(StatsRecord(timestamp: wallClock(timestamp), stats: stats)))
+        outputs.emit(.stats(StatsRecord(timestamp: wallClock(timestamp), stats: stats)))
         stopped = true
-        sink.finish()
+        outputs.finish()
     }
 
     /// Hands buffered records to the output; call when no events are waiting.
     public func flush() {
-        sink.flush()
+        outputs.flush()
     }
 
     // MARK: Writes
@@ -129,7 +135,7 @@ public final class Engine {
             timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.comm(of: line.pid),
             stream: stream, path: line.path, text: line.text, level: level, truncated: line.truncated,
             span: line.span?.summary)
-        sink.emit(.line(record))
+        outputs.emit(.line(record))
     }
 
     // MARK: Markers
@@ -264,12 +270,12 @@ public final class Engine {
             start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
             enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: instance.lines, errors: instance.errors,
             status: status, container: process?.container, parentIsOpen: instance.parent?.isOpen ?? false)
-        sink.emit(.span(record))
+        outputs.emit(.span(record))
     }
 
     private func emitWarning(_ kind: WarningRecord.Kind, at timestamp: UInt64, message: String, pid: Int32? = nil,
                              tid: Int32? = nil, details: [(name: String, value: WarningRecord.DetailValue)] = []) {
-        sink.emit(.warning(WarningRecord(timestamp: wallClock(timestamp), kind: kind, message: message, pid: pid,
+        outputs.emit(.warning(WarningRecord(timestamp: wallClock(timestamp), kind: kind, message: message, pid: pid,
                                          tid: tid, details: details)))
     }
 

@@ -123,35 +123,17 @@ public struct WarningRecord: Sendable {
     }
 }
 
-/// Counters the engine keeps. Nothing is dropped without landing in one of these.
-public struct EngineStats: Sendable, Equatable {
-    public var events = 0
-    public var writes = 0
-    public var lines = 0
-    public var markers = 0
-    public var markerErrors = 0
-    /// Lines written to /dev/null that are not markers (output a program discarded).
-    public var discardedLines = 0
-    public var unmatchedExits = 0
-    public var spansStarted = 0
-    public var spansEnded = 0
-    public var openSpans = 0
-    public var abandonedSpans = 0
-    public var timedOutSpans = 0
-    public var evictedSpans = 0
-    public var truncatedLines = 0
-    /// Writes larger than the collector's per-write limit, and the bytes that were not captured.
-    public var truncatedWrites = 0
-    public var uncapturedBytes = 0
-    /// Events the kernel could not hand over (ring buffer full).
-    public var lostEvents: UInt64 = 0
-
-    public init() {}
-}
-
 public struct StatsRecord: Sendable {
     public var timestamp: Int64
     public var stats: EngineStats
+    /// Each output's own accounting, filled in by the fan-out.
+    public var outputs: [OutputStatus] = []
+
+    public init(timestamp: Int64, stats: EngineStats, outputs: [OutputStatus] = []) {
+        self.timestamp = timestamp
+        self.stats = stats
+        self.outputs = outputs
+    }
 }
 
 public enum Record: Sendable {
@@ -159,6 +141,14 @@ public enum Record: Sendable {
     case span(SpanRecord)
     case warning(WarningRecord)
     case stats(StatsRecord)
+
+    /// Tells the case without copying the payload out (records are large; this is per line).
+    @inline(__always) var isStats: Bool {
+        switch self {
+        case .stats: true
+        default: false
+        }
+    }
 }
 
 /// Where the engine sends records. Renderers and sinks implement it.

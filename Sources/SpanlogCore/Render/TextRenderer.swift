@@ -49,7 +49,7 @@ public final class TextRenderer: RecordSink {
         case (.warning(let warning), _):
             writeWarning(warning)
         case (.stats(let stats), _):
-            writeStats(stats.stats)
+            writeStats(stats.stats, outputs: stats.outputs)
         }
         buffer.drainIfFull(to: output)
     }
@@ -177,7 +177,7 @@ public final class TextRenderer: RecordSink {
         buffer.append(0x0A)
     }
 
-    private func writeStats(_ stats: EngineStats) {
+    private func writeStats(_ stats: EngineStats, outputs: [OutputStatus]) {
         style(.dim) {
             buffer.append("spanlog: ")
             buffer.append(stats.fields.map { "\($0.name.replacingUnderscores)=\($0.value)" }.joined(separator: " "))
@@ -185,6 +185,12 @@ public final class TextRenderer: RecordSink {
         buffer.append(0x0A)
         if stats.lostEvents > 0 {
             style(.red) { buffer.append("spanlog: the kernel dropped \(stats.lostEvents) events; raise --ring-buffer-size\n") }
+        }
+        for output in outputs where output.error != nil {
+            style(.red) {
+                buffer.append("spanlog: output \(output.name) failed (\(output.error ?? "")): ")
+                buffer.append("\(output.failedWrites) writes, \(output.lostBytes) bytes not delivered\n")
+            }
         }
     }
 

@@ -1,53 +1,14 @@
 #define _GNU_SOURCE
-#include "spanlog_support.h"
+#include "spanlog_process.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
-
-static int libbpf_verbose;
-
-static int print_libbpf(enum libbpf_print_level level, const char *format, va_list args)
-{
-    if (!libbpf_verbose && level != LIBBPF_WARN)
-        return 0;
-    if (!libbpf_verbose)
-        return 0; /* warnings are summarised by spanlog's own error messages */
-    return vfprintf(stderr, format, args);
-}
-
-void sl_libbpf_set_verbose(int verbose)
-{
-    libbpf_verbose = verbose;
-    libbpf_set_print(print_libbpf);
-}
-
-int sl_set_config(struct bpf_object *object, const struct sl_config *config)
-{
-    struct bpf_map *map;
-    bpf_object__for_each_map(map, object) {
-        const char *name = bpf_map__name(map);
-        size_t length = strlen(name);
-        if (length < 7 || strcmp(name + length - 7, ".rodata") != 0)
-            continue;
-        size_t size = 0;
-        /* The initial value is libbpf's own copy, written to the kernel at load. */
-        void *data = (void *)bpf_map__initial_value(map, &size);
-        if (!data || size < sizeof(*config))
-            return -EINVAL;
-        memcpy(data, config, sizeof(*config));
-        return 0;
-    }
-    return -ENOENT;
-}
 
 pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
                      int *gate_fd, int *exec_error_fd)
@@ -187,37 +148,4 @@ void sl_install_signal_handlers(pid_t forward_to)
 int sl_pending_signal(void)
 {
     return pending_signal;
-}
-
-unsigned long long sl_monotonic_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec;
-}
-
-long long sl_monotonic_to_wall_offset(void)
-{
-    /* Take the reading with the smallest monotonic window around the wall-clock read. */
-    long long best_offset = 0, best_window = -1;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        struct timespec before, wall, after;
-        clock_gettime(CLOCK_MONOTONIC, &before);
-        clock_gettime(CLOCK_REALTIME, &wall);
-        clock_gettime(CLOCK_MONOTONIC, &after);
-        long long b = before.tv_sec * 1000000000LL + before.tv_nsec;
-        long long a = after.tv_sec * 1000000000LL + after.tv_nsec;
-        long long w = wall.tv_sec * 1000000000LL + wall.tv_nsec;
-        if (best_window < 0 || a - b < best_window) {
-            best_window = a - b;
-            best_offset = w - (b + (a - b) / 2);
-        }
-    }
-    return best_offset;
-}
-
-void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid)
-{
-    /* The kernel sets and clears bits of the same words at fork and exit: atomically. */
-    __atomic_fetch_or(&bits[(pid / 64) % SL_TARGET_WORDS], 1ULL << (pid % 64), __ATOMIC_SEQ_CST);
 }

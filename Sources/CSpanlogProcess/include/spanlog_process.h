@@ -1,0 +1,28 @@
+/* Process control for spanlog's runtime: the parts that must run between fork and exec
+ * (async-signal-safe only), a pseudo-terminal, and signal handlers that only set a flag.
+ * Only the runtime imports this module; it wraps each call in Swift. */
+#ifndef SPANLOG_PROCESS_H
+#define SPANLOG_PROCESS_H
+
+#include <sys/types.h>
+
+/* Starts `path` with `argv` in a child that first waits until sl_release_child() is called,
+ * so the caller can register the child's pid for tracing before the program runs.
+ * stdout_fd/stderr_fd replace the child's stdout/stderr when >= 0; with `new_session` the
+ * child gets its own session and stdout_fd as controlling terminal.
+ * Returns the pid, or -errno. */
+pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
+                     int *gate_fd, int *exec_error_fd);
+
+/* Lets the child exec. Returns 0, or the errno with which exec failed. */
+int sl_release_child(int gate_fd, int exec_error_fd);
+
+/* Opens a pseudo-terminal pair. Returns 0 or -errno. */
+int sl_open_pty(int *master_fd, int *slave_fd);
+
+/* SIGINT/SIGTERM/SIGHUP set a flag (and are forwarded to `forward_to` when > 0). */
+void sl_install_signal_handlers(pid_t forward_to);
+/* The last signal received, or 0. */
+int sl_pending_signal(void);
+
+#endif

@@ -1,0 +1,33 @@
+/// The capture file: raw events exactly as the engine received them, so that a replay gives
+/// the records the live run gave. Layout (little-endian), documented in docs/capture-format.md:
+///
+///     "SPANLOGC"  u16 version  u16 reserved  u32 header-length  header
+///     then events: u32 length (type byte + payload)  u8 type  payload
+public struct CaptureHeader: Sendable, Equatable {
+    public static let magic: [UInt8] = Array("SPANLOGC".utf8)
+    public static let version: UInt16 = 2
+    /// Versions this spanlog reads: 1 lacks the container-change event, and is otherwise the same.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
+
+    /// Added to monotonic timestamps to get wall-clock nanoseconds since the epoch.
+    public var monotonicToWallOffset: Int64
+    public var session: UInt32
+    /// Monotonic time at which recording started.
+    public var startMonotonic: UInt64
+    public var host: String
+
+    public init(monotonicToWallOffset: Int64, session: UInt32, startMonotonic: UInt64, host: String) {
+        self.monotonicToWallOffset = monotonicToWallOffset
+        self.session = session
+        self.startMonotonic = startMonotonic
+        self.host = host
+    }
+}
+
+enum CaptureEventType: UInt8 {
+    case write = 1, processStart = 2, exec = 3, exit = 4, lost = 5, stop = 6, containerChanged = 7
+}
+
+enum CaptureTarget: UInt8 {
+    case devNull = 0, stdout = 1, stderr = 2, file = 3
+}

@@ -1,0 +1,185 @@
+/// `DIR:ID:TAGS:ARGS:` — one pass over the line, remembering escapes.
+struct SimpleMarkerParser {
+    let line: ArraySlice<UInt8>
+    let base: Int
+
+    init(line: ArraySlice<UInt8>) {
+        self.line = line
+        self.base = line.startIndex
+    }
+
+    private func column(_ index: Int) -> Int { index - base + 1 }
+    private func fail(_ message: String, at index: Int) -> MarkerParseResult {
+        .invalid(MarkerError(message, column: column(index)))
+    }
+
+    mutating func parse() -> MarkerParseResult {
+        let start = line.startIndex, end = line.endIndex
+        guard start < end else { return fail("empty marker", at: start) }
+        guard let direction = Marker.Direction(rawValue: line[start]) else {
+            return fail("a marker starts with '>' (enter) or '<' (exit)", at: start)
+        }
+        guard start + 1 < end else { return .incomplete }
+        guard line[start + 1] == MarkerParser.colon else {
+            return fail("expected ':' after the direction", at: start + 1)
+        }
+
+        // ID: up to the next ':'.
+        let idStart = start + 2
+        var idEnd = idStart
+        while idEnd < end, line[idEnd] != MarkerParser.colon { idEnd += 1 }
+        let idResult = Self.parseID(line[idStart..<idEnd], complete: idEnd < end)
+        let id: Marker.ID
+        switch idResult {
+        case .success(let parsed?): id = parsed
+        case .success(nil): return .incomplete
+        case .failure(let error): return fail(error.message, at: idStart + error.offset)
+        }
+
+        // TAGS: up to the next unescaped ':'.
+        var tags: [String] = []
+        var current: [UInt8] = []
+        var index = idEnd + 1
+        var tagsClosed = false
+        while index < end {
+            let byte = line[index]
+            switch byte {
+            case MarkerParser.backslash:
+                guard index + 1 < end else { return .incomplete }
+                current.append(line[index + 1])
+                index += 2
+                continue
+            case MarkerParser.dot:
+                tags.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
+            case MarkerParser.colon:
+                tagsClosed = true
+            case MarkerParser.greater, MarkerParser.less, MarkerParser.equals:
+                return fail("unescaped '\(Character(Unicode.Scalar(byte)))' in tags (escape it with '\\')", at: index)
+            default:
+                current.append(byte)
+            }
+            if tagsClosed { break }
+            index += 1
+        }
+        guard tagsClosed else { return .incomplete }
+        // "a::" has one empty tag only if something was written; ">:1:::" has none.
+        if !(tags.isEmpty && current.isEmpty) { tags.append(String(decoding: current, as: UTF8.self)) }
+        let tagsColon = index
+
+        // ARGS: either nothing ("::"), or up to the last unescaped ':' of the line.
+        let argsStart = tagsColon + 1
+        guard argsStart < end else { return .incomplete }
+        if line[argsStart] == MarkerParser.colon {
+            let marker = Marker(direction: direction, id: id, tags: tags)
+            return .marker(marker, trailing: line[(argsStart + 1)...])
+        }
+        var lastColon: Int?
+        index = argsStart
+        while index < end {
+            if line[index] == MarkerParser.backslash { index += 2; continue }
+            if line[index] == MarkerParser.colon { lastColon = index }
+            index += 1
+        }
+        guard let argsEnd = lastColon else { return .incomplete }
+        switch parseArgs(from: argsStart, to: argsEnd) {
+        case .success(let args):
+            let marker = Marker(direction: direction, id: id, tags: tags, args: args)
+            return .marker(marker, trailing: line[(argsEnd + 1)...])
+        case .failure(let error):
+            return .invalid(error)
+        }
+    }
+
+    struct IDError: Error {
+        var message: String
+        var offset: Int
+    }
+
+    /// Returns nil when `complete` is false and the bytes so far are a valid prefix of an id.
+    static func parseID(_ bytes: ArraySlice<UInt8>, complete: Bool) -> Result<Marker.ID?, IDError> {
+        let text = Array(bytes)
+        switch text {
+        case []: return .success(complete ? .global : nil)
+        case [0x67]: return .success(complete ? .global : nil)            // g
+        case [0x74]: return .success(complete ? .thread : nil)            // t
+        case [0x70]: return .success(complete ? .process : nil)           // p
+        case [0x70, 0x70]: return .success(complete ? .parent : nil)      // pp
+        default: break
+        }
+        let negative = text[0] == 0x2D
+        let digits = negative ? text.dropFirst() : text[...]
+        if digits.isEmpty {
+            return complete ? .failure(IDError(message: "span id '-' has no digits", offset: 1)) : .success(nil)
+        }
+        let limit: UInt64 = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
+        var magnitude: UInt64 = 0
+        for (offset, byte) in zip(digits.indices, digits) {
+            guard byte >= 0x30, byte <= 0x39 else {
+                let shown = String(decoding: text, as: UTF8.self)
+                return .failure(IDError(
+                    message: "invalid span id '\(shown)': use a decimal number, or t, p, pp, g or nothing",
+                    offset: offset))
+            }
+            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - 0x30))
+            if overflow1 || overflow2 || sum > limit {
+                return .failure(IDError(message: "span id does not fit in a signed 64-bit integer", offset: 0))
+            }
+            magnitude = sum
+        }
+        guard complete else { return .success(nil) }
+        let value = negative ? (magnitude == limit ? Int64.min : -Int64(magnitude)) : Int64(magnitude)
+        return .success(.number(value))
+    }
+
+    private func parseArgs(from start: Int, to end: Int) -> Result<[(name: String, value: String)], MarkerError> {
+        var args: [(name: String, value: String)] = []
+        var name: [UInt8] = [], value: [UInt8] = []
+        var inValue = false
+        var pieceStart = start
+        var index = start
+
+        func finishPiece(at position: Int) -> MarkerError? {
+            guard inValue else {
+                if name.isEmpty && position == pieceStart {
+                    return MarkerError(position == end ? "trailing ',' after the last argument" : "empty argument",
+                                       column: column(position))
+                }
+                return MarkerError("argument '\(String(decoding: name, as: UTF8.self))' has no '=' and no value",
+                                   column: column(pieceStart))
+            }
+            args.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            return nil
+        }
+
+        while index < end {
+            var byte = line[index]
+            var escaped = false
+            if byte == MarkerParser.backslash, index + 1 < end {
+                index += 1
+                byte = line[index]
+                escaped = true
+            }
+            if !escaped && byte == MarkerParser.comma {
+                if let error = finishPiece(at: index) { return .failure(error) }
+                name.removeAll(keepingCapacity: true)
+                value.removeAll(keepingCapacity: true)
+                inValue = false
+                pieceStart = index + 1
+            } else if inValue {
+                value.append(byte)
+            } else if !escaped && byte == MarkerParser.equals {
+                inValue = true
+            } else if !escaped && (byte == MarkerParser.greater || byte == MarkerParser.less) {
+                return .failure(MarkerError("unescaped '\(Character(Unicode.Scalar(byte)))' in an argument name",
+                                            column: column(index)))
+            } else {
+                name.append(byte)
+            }
+            index += 1
+        }
+        if let error = finishPiece(at: end) { return .failure(error) }
+        return .success(args)
+    }
+}

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpanlogCore
+
+/// Appends raw events to a capture file in the documented format (docs/capture-format.md),
+/// in chunks of about a megabyte.
+final class CaptureFileWriter {
+    let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private(set) var bytesWritten = 0
+    private(set) var events = 0
+    /// The first write error; later events are still counted but not written.
+    private(set) var failure: String?
+
+    init(path: String, header: CaptureHeader) throws(SessionError) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SessionError(.io, what: "cannot create capture file \(path)", why: String(cString: strerror(errno)),
+                               fix: "check that the directory exists and is writable")
+        }
+        self.path = path
+        buffer = CaptureEncoder.encode(header)
+        flush()
+    }
+
+    func write(_ event: RawEvent) {
+        CaptureEncoder.encode(event, into: &buffer)
+        events += 1
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        if failure == nil {
+            buffer.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        failure = String(cString: strerror(errno))
+                        return
+                    }
+                    offset += written
+                }
+                bytesWritten += offset
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() {
+        flush()
+        Glibc.close(fd)
+    }
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpanlogCore
+
+/// Opens the outputs a session was asked for and builds their renderers.
+enum OutputFactory {
+    static func channels(for specs: [OutputSpec], style: TextViewStyle,
+                         environment: [String: String]) throws(SessionError) -> [OutputChannel] {
+        let toStandardOutput = specs.filter { $0.path == nil }
+        if toStandardOutput.count > 1 {
+            throw SessionError(.usage, what: "outputs \(toStandardOutput.map(\.description).joined(separator: " and ")) both write to standard output",
+                               why: "their records would interleave",
+                               fix: "give all but one a file path, for example --output json:records.jsonl")
+        }
+        var channels: [OutputChannel] = []
+        for spec in specs {
+            let health = OutputHealth()
+            let output: FileDescriptorOutput
+            if let path = spec.path {
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else {
+                    throw SessionError(.io, what: "cannot open output \(spec)", why: String(cString: strerror(errno)),
+                                       fix: "check that the directory exists and is writable")
+                }
+                output = FileDescriptorOutput(fd: fd, health: health, ownsDescriptor: true)
+            } else {
+                output = FileDescriptorOutput(fd: STDOUT_FILENO, health: health)
+            }
+            let sink: RecordSink
+            switch spec {
+            case .json:
+                sink = JSONRenderer(output: output)
+            case .text:
+                let color = style.usesColor(isTerminal: output.isTerminal, environment: environment)
+                sink = TextRenderer(output: output, mode: style.grouped ? .grouped : .live, color: color)
+            }
+            channels.append(OutputChannel(name: spec.description, sink: sink, health: health,
+                                          isStandardOutput: spec.path == nil))
+        }
+        return channels
+    }
+}

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpanlogCollector
+import SpanlogCore
+
+/// One tracing session: a source (the live collector, or a capture file) → the engine → every
+/// output, plus the capture file when recording. Owns the poll loop, signals and the child
+/// process. Never prints and never exits: it reports through `notify` and returns or throws.
+public final class Session {
+    public let configuration: SessionConfiguration
+    private let notify: (SessionNotice) -> Void
+    private var fanout: RecordFanout?
+
+    public init(_ configuration: SessionConfiguration, notify: @escaping (SessionNotice) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.notify = notify
+    }
+
+    /// Runs the session to its end: the capture's last event, the command's exit, or a signal.
+    public func run() throws(SessionError) -> SessionOutcome {
+        SignalWatch.ignoreBrokenPipes()
+        let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
+                                                  environment: configuration.environment)
+            + configuration.extraOutputs
+        if !channels.isEmpty {
+            fanout = RecordFanout(channels: channels) { [notify] channel in
+                guard let failure = channel.health.firstFailure else { return }
+                switch failure {
+                case .closed where channel.isStandardOutput:
+                    return  // a reader that stopped reading (`| head`): not an error
+                case .closed:
+                    notify(.outputFailed(name: channel.name, reason: "its reader closed it"))
+                case .writeFailed(let reason), .unavailable(let reason):
+                    notify(.outputFailed(name: channel.name, reason: reason))
+                }
+            }
+        }
+        switch configuration.source {
+        case .capture(let path):
+            return try replay(path)
+        case .command(let command, let usePty):
+            return try live(command: command, usePty: usePty, targets: nil)
+        case .targets(let targets):
+            return try live(command: nil, usePty: false, targets: targets)
+        }
+    }
+
+    private func makeEngine(offset: Int64, session: UInt32) -> Engine? {
+        guard let fanout else { return nil }
+        var engine = configuration.engine
+        engine.monotonicToWallOffset = offset
+        engine.session = session
+        return Engine(configuration: engine, outputs: fanout)
+    }
+
+    private var outputsGone: Bool { fanout?.allGone ?? false }
+
+    private func outcome(_ engine: Engine?) -> SessionOutcome {
+        var outcome = SessionOutcome()
+        outcome.stats = engine?.stats
+        outcome.outputs = fanout?.channels.map(\.status) ?? []
+        outcome.outputsGone = outputsGone
+        return outcome
+    }
+
+    // MARK: Replay
+
+    private func replay(_ path: String) throws(SessionError) -> SessionOutcome {
+        var reader = try CaptureFileReader(path: path)
+        var engine: Engine?
+        var started = false
+        var lastTimestamp: UInt64 = 0
+        var damage: CaptureError?
+        reading: while !outputsGone, try reader.readChunk() {
+            do {
+                while let event = try reader.nextEvent() {
+                    if !started, let header = reader.header {
+                        started = true
+                        engine = makeEngine(offset: header.monotonicToWallOffset, session: header.session)
+                        lastTimestamp = header.startMonotonic
+                    }
+                    if event.timestamp > lastTimestamp { lastTimestamp = event.timestamp }
+                    engine?.process(event)
+                }
+            } catch {
+                damage = error
+                break reading
+            }
+        }
+        if damage == nil && !outputsGone {
+            do { try reader.finish() } catch { damage = error }
+        }
+        if !started, let header = reader.header {
+            engine = makeEngine(offset: header.monotonicToWallOffset, session: header.session)
+            lastTimestamp = header.startMonotonic
+        }
+        // What was read before any damage still produces its records.
+        engine?.stop(at: lastTimestamp)
+        if let damage {
+            throw SessionError(.damagedCapture, what: path, why: damage.description)
+        }
+        return outcome(engine)
+    }
+
+    // MARK: Live
+
+    private func live(command: [String]?, usePty: Bool, targets: TargetSelection?) throws(SessionError) -> SessionOutcome {
+        var collectorOptions = configuration.collector
+        try targets?.apply(to: &collectorOptions)
+        // The child is forked first (it waits at its gate), so a command that cannot be found
+        // fails before anything is loaded into the kernel.
+        let child = try command.map { command throws(SessionError) in try ChildProcess(command: command, usePty: usePty) }
+
+        let offset = KernelClock.monotonicToWallOffset()
+        let session = UInt32.random(in: 1...UInt32.max)
+        let engine = makeEngine(offset: offset, session: session)
+        var capture: CaptureFileWriter?
+        if let path = configuration.captureTo {
+            do {
+                capture = try CaptureFileWriter(path: path, header: CaptureHeader(
+                    monotonicToWallOffset: offset, session: session, startMonotonic: KernelClock.now(),
+                    host: Self.hostName()))
+            } catch {
+                child?.abandon()
+                throw error
+            }
+        }
+        let collector: Collector
+        do {
+            collector = try Collector(options: collectorOptions) { event in
+                engine?.process(event)
+                capture?.write(event)
+            }
+        } catch {
+            child?.abandon()
+            throw SessionError(.environment, what: error.what, why: error.why, fix: error.fix)
+        }
+
+        var result: SessionOutcome
+        if let child, let command {
+            // Registered before the program runs, so nothing it writes escapes the collector.
+            collector.traceSpawned(pid: child.pid, comm: child.executableName)
+            SignalWatch.install(forwardTo: child.pid)
+            do {
+                try child.release(commandName: command[0])
+            } catch {
+                finish(collector, capture)
+                throw error
+            }
+            var status: Int32?
+            var askedToStop = false
+            poll(collector, engine, capture) {
+                status = child.pollExit()
+                if status == nil, outputsGone, !askedToStop {
+                    // Nobody reads any more: end the command as a closed pipe would.
+                    askedToStop = true
+                    child.signal(SIGTERM)
+                }
+                return status != nil
+            }
+            finish(collector, capture)
+            result = outcome(engine)
+            result.commandStatus = status
+        } else {
+            SignalWatch.install(forwardTo: nil)
+            targets?.traceRunning(collector)
+            notify(.capturing(targets?.summary ?? ""))
+            poll(collector, engine, capture) { SignalWatch.pending != nil || outputsGone }
+            finish(collector, capture)
+            result = outcome(engine)
+            result.stoppedBySignal = SignalWatch.pending
+        }
+        if let capture {
+            result.capture = (capture.path, capture.events, capture.bytesWritten)
+            if let failure = capture.failure {
+                throw SessionError(.io, what: "writing capture file \(capture.path) failed", why: failure,
+                                   fix: "the capture is incomplete; free space and record again")
+            }
+        }
+        return result
+    }
+
+    /// Polls until `done` says so, handing output on whenever the ring buffer goes idle.
+    private func poll(_ collector: Collector, _ engine: Engine?, _ capture: CaptureFileWriter?, until done: () -> Bool) {
+        while !done() {
+            collector.poll(timeoutMilliseconds: 50)
+            engine?.flush()
+            capture?.flush()
+        }
+    }
+
+    /// Drains the kernel (the final `stop` event ends the engine) and closes the capture.
+    private func finish(_ collector: Collector, _ capture: CaptureFileWriter?) {
+        collector.stop()
+        capture?.close()
+        let stats = collector.stats
+        if stats.unresolvedFileWrites > 0 || stats.malformedSamples > 0 {
+            notify(.collectorLoss("\(stats.unresolvedFileWrites) writes to files whose path the kernel could not report (record lost, or deeper than 32 components) were not kept; \(stats.malformedSamples) malformed samples"))
+        }
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

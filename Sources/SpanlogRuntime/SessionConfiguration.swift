@@ -1,0 +1,49 @@
+import SpanlogCollector
+import SpanlogCore
+
+/// Everything a session needs: where events come from, how the engine reads them, and where
+/// records and raw events go. Built by the command line or the service; a value.
+public struct SessionConfiguration {
+    public enum Source {
+        /// Replay a capture file (`-` for standard input).
+        case capture(path: String)
+        /// Start this command under tracing and follow it and its descendants.
+        case command([String], usePty: Bool)
+        /// Follow processes that run already, or start later, until a signal stops the session.
+        case targets(TargetSelection)
+    }
+
+    public var source: Source
+    /// Engine settings; the clock offset and session number are filled in by the session.
+    public var engine = EngineConfiguration(monotonicToWallOffset: 0, session: 0)
+    /// Record outputs. Empty with `captureTo` set: record only, no engine.
+    public var outputs: [OutputSpec] = [.text(path: nil)]
+    /// Outputs built by the caller (tests, embedders), beside `outputs`.
+    public var extraOutputs: [OutputChannel] = []
+    public var textStyle = TextViewStyle()
+    public var collector = CollectorOptions()
+    /// Write the raw events to this capture file as well.
+    public var captureTo: String?
+    /// Decides colour and the like; the process environment by default.
+    public var environment: [String: String] = [:]
+
+    public init(source: Source) {
+        self.source = source
+    }
+}
+
+/// How a session ended.
+public struct SessionOutcome: Sendable {
+    /// The command's exit status as a shell reports it (run, record with a command).
+    public var commandStatus: Int32?
+    /// The engine's counters at the end; nil when no engine ran (record only).
+    public var stats: EngineStats?
+    /// Each output's accounting at the end.
+    public var outputs: [OutputStatus] = []
+    /// What the capture file holds (record).
+    public var capture: (path: String, events: Int, bytes: Int)?
+    /// The signal that stopped the session, if one did.
+    public var stoppedBySignal: Int32?
+    /// True when every output went away (a reader closed the pipe) and the session ended early.
+    public var outputsGone = false
+}

@@ -1,0 +1,40 @@
+/// A failure a session reports instead of printing: what failed, why, and what to do.
+/// The command line prints it and maps its kind to an exit status.
+public struct SessionError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        /// The request itself is wrong (an unknown output, two outputs on stdout).
+        case usage
+        /// This machine or user cannot trace (privileges, kernel, command not found).
+        case environment
+        /// A file could not be opened, read or written.
+        case io
+        /// A capture file ends early or is damaged; everything before was processed.
+        case damagedCapture
+    }
+
+    public var kind: Kind
+    public var what: String
+    public var why: String
+    public var fix: String?
+
+    public init(_ kind: Kind, what: String, why: String, fix: String? = nil) {
+        self.kind = kind
+        self.what = what
+        self.why = why
+        self.fix = fix
+    }
+
+    public var description: String {
+        fix.map { "\(what): \(why); \($0)" } ?? "\(what): \(why)"
+    }
+}
+
+/// Something a running session tells its user; the command line prints these on stderr.
+public enum SessionNotice: Sendable, Equatable {
+    /// Capture has started (tail and record print it; scripts wait for it).
+    case capturing(String)
+    /// An output failed for the first time; the others keep going.
+    case outputFailed(name: String, reason: String)
+    /// The collector could not keep some writes.
+    case collectorLoss(String)
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import SpanlogRuntime
+
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Write the raw events of running processes, or of a command, to a capture file.",
+        discussion: "'spanlog replay FILE' shows exactly what a live run would have shown."
+    )
+
+    @Option(name: [.customShort("w"), .customLong("write")], help: "The capture file to write.")
+    var file: String
+
+    @OptionGroup var targets: TargetOptions
+    @OptionGroup var capture: CaptureOptions
+
+    @Flag(help: "With a command: give it pipes instead of a pseudo-terminal.")
+    var noPty = false
+
+    @Argument(parsing: .postTerminator, help: "A command to run and record, after '--'.")
+    var command: [String] = []
+
+    func validate() throws {
+        try targets.validate(allowingCommand: !command.isEmpty)
+    }
+
+    func run() throws {
+        var configuration = SessionConfiguration(
+            source: command.isEmpty ? .targets(targets.selection) : .command(command, usePty: !noPty))
+        capture.apply(to: &configuration)
+        configuration.outputs = []
+        configuration.captureTo = file
+        let outcome = try SessionLauncher.run(configuration, command: "record")
+        if let status = outcome.commandStatus { throw ExitCode(status) }
+    }
+}

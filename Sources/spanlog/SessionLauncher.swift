@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Foundation
+import SpanlogRuntime
+
+/// Runs a session for a command: prints its notices and errors on stderr and maps the way it
+/// ended to an exit status (docs/exit-codes in the README).
+enum SessionLauncher {
+    static func run(_ configuration: SessionConfiguration, command: String) throws -> SessionOutcome {
+        var configuration = configuration
+        configuration.environment = ProcessInfo.processInfo.environment
+        let session = Session(configuration) { notice in
+            switch notice {
+            case .capturing(let what):
+                // Tells the user (and scripts waiting for it) that capture has started.
+                printError("spanlog: capturing \(what); Ctrl-C stops")
+            case .outputFailed(let name, let reason):
+                printError("spanlog: output \(name) failed: \(reason); the other outputs continue")
+            case .collectorLoss(let message):
+                printError("spanlog: \(message)")
+            }
+        }
+        do {
+            return try session.run()
+        } catch {
+            printError("spanlog \(command): \(error)")
+            switch error.kind {
+            case .usage: throw ExitCode(64)
+            case .damagedCapture: throw ExitCode(1)
+            case .environment, .io: throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// Prints a one-line message to standard error.
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import SpanlogRuntime
+
+/// Which running processes to follow; shared by tail and record.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "Follow this process and its descendants (repeatable).")
+    var pid: [Int32] = []
+
+    @Option(help: "Follow processes with this command name, running now or started later.")
+    var comm: String?
+
+    @Option(help: "Follow every process in this cgroup v2 directory, for example /sys/fs/cgroup/system.slice/nginx.service.")
+    var cgroup: String?
+
+    @Option(help: "Follow the processes of this container, and those that enter it later (its id, or a prefix of 12 to 64 hex digits).")
+    var container: String?
+
+    @Flag(help: "Follow every process on the machine except spanlog itself.")
+    var all = false
+
+    var selection: TargetSelection {
+        var selection = TargetSelection()
+        selection.pids = pid
+        selection.comm = comm
+        selection.cgroup = cgroup
+        selection.container = container
+        selection.all = all
+        return selection
+    }
+
+    func validate(allowingCommand hasCommand: Bool) throws {
+        if selection.isEmpty && !hasCommand {
+            throw ValidationError("Say what to follow: --pid PID, --comm NAME, --cgroup PATH, --container ID or --all.")
+        }
+        for pid in pid where access("/proc/\(pid)", F_OK) != 0 {
+            throw ValidationError("No process with pid \(pid) is running; check it with 'ps -p \(pid)'.")
+        }
+        if let comm, comm.utf8.count > 15 {
+            throw ValidationError("--comm '\(comm)' is longer than the kernel's 15-byte command names; use its first 15 bytes.")
+        }
+        if let container, container.count < 12 || container.count > 64 || !container.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
+            throw ValidationError("--container takes a container id of 12 to 64 hex digits, as 'docker ps' shows it.")
+        }
+    }
+}

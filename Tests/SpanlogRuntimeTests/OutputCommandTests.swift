@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// The built `spanlog` executable, beside the test bundle.
+enum Spanlog {
+    static let url: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test runner may sit inside an .xctest bundle directory.
+        if directory.pathExtension == "xctest" || directory.path.contains(".xctest/") {
+            while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
+        }
+        return directory.appendingPathComponent("spanlog")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs spanlog to completion; its output goes through files so a large one cannot block it.
+    static func run(_ arguments: [String]) throws -> Result {
+        let scratch = try Scratch()
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: scratch.path("stdout"), contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.path("stderr"), contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: scratch.url.appendingPathComponent("stdout"))
+        process.standardError = try FileHandle(forWritingTo: scratch.url.appendingPathComponent("stderr"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: try String(contentsOfFile: scratch.path("stdout"), encoding: .utf8),
+                      stderr: try String(contentsOfFile: scratch.path("stderr"), encoding: .utf8))
+    }
+}
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: Spanlog.url.path),
+                "the spanlog binary is not built (swift build)"))
+struct OutputCommandTests {
+    @Test func textOnStandardOutputAndJSONInAFileCarryTheSameRecords() throws {
+        let scratch = try Scratch()
+        try CaptureFixture().write(to: scratch.url.appendingPathComponent("run.cap"))
+        let result = try Spanlog.run(["replay", scratch.path("run.cap"), "--output", "text",
+                                      "--output", "json:\(scratch.path("out.jsonl"))", "--color", "never"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = jsonRecords(try String(contentsOfFile: scratch.path("out.jsonl"), encoding: .utf8))
+        let jsonLines = json.filter { $0["type"] as? String == "line" }.compactMap { $0["text"] as? String }
+        #expect(jsonLines.count == 7)
+        for text in jsonLines { #expect(result.stdout.contains("  \(text)\n"), "text view lacks \(text)") }
+        let spanEnds = result.stdout.split(separator: "\n").filter { $0.contains(" -- request#") }
+        #expect(spanEnds.count == json.filter { $0["type"] as? String == "span" }.count)
+    }
+
+    @Test func aFullDiskOnOneOutputIsReportedOnceWhileTheTextViewContinues() throws {
+        let scratch = try Scratch()
+        try CaptureFixture(requests: 100, linesPerRequest: 100).write(to: scratch.url.appendingPathComponent("run.cap"))
+        let result = try Spanlog.run(["replay", scratch.path("run.cap"), "--output", "json:/dev/full",
+                                      "--output", "text", "--color", "never"])
+        #expect(result.status == 0)
+        let reports = result.stderr.split(separator: "\n").filter { $0.contains("output json:/dev/full failed") }
+        #expect(reports.count == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("request 99 line 99"))
+        #expect(result.stdout.contains("spanlog: output json:/dev/full failed (No space left on device)"))
+    }
+
+    @Test func aReaderThatStopsReadingEndsSpanlogQuietly() throws {
+        let scratch = try Scratch()
+        try CaptureFixture(requests: 2_000, linesPerRequest: 50).write(to: scratch.url.appendingPathComponent("run.cap"))
+        let pipe = Pipe()
+        let process = Process()
+        process.executableURL = Spanlog.url
+        process.arguments = ["replay", scratch.path("run.cap"), "--format", "json"]
+        process.standardOutput = pipe
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        try pipe.fileHandleForWriting.close()
+        // Read one record, then go away, as `| head -1` does.
+        let first = pipe.fileHandleForReading.availableData
+        #expect(!first.isEmpty)
+        try pipe.fileHandleForReading.close()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: stderr, as: UTF8.self) == "")
+    }
+
+    @Test func anUnknownOutputIsAUsageError() throws {
+        let result = try Spanlog.run(["replay", "/nonexistent", "--output", "xml"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown output 'xml'"))
+    }
+}

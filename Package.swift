@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure Swift: markers, spans, lines, records, renderers, capture files.
@@ -39,12 +40,18 @@ let package = Package(
             dependencies: ["spanlog-bpf-embed"]
         ),
 
+        // Rule files, the condition language, alerts and their throttling. Pure Swift plus YAML.
+        .target(
+            name: "SpanlogRules",
+            dependencies: ["SpanlogCore", .product(name: "Yams", package: "Yams")]
+        ),
+
         // A session: a source (the collector or a capture file) → the engine → every output;
         // the poll loop, signals and the traced command. Only the runtime controls processes.
         .target(name: "CSpanlogProcess"),
         .target(
             name: "SpanlogRuntime",
-            dependencies: ["SpanlogCore", "SpanlogCollector", "CSpanlogProcess"]
+            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "CSpanlogProcess"]
         ),
 
         // Argument parsing and wiring: builds a session, prints its errors, maps them to exit codes.
@@ -66,6 +73,10 @@ let package = Package(
             name: "SpanlogCoreTests",
             dependencies: ["SpanlogCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SpanlogRulesTests",
+            dependencies: ["SpanlogCore", "SpanlogRules"]
         ),
         .testTarget(
             name: "SpanlogRuntimeTests",

@@ -116,10 +116,16 @@ int sl_open_pty(int *master_fd, int *slave_fd)
 }
 
 static volatile sig_atomic_t pending_signal;
+static volatile sig_atomic_t pending_hangups;
 static volatile pid_t forward_pid;
 
 static void on_signal(int number)
 {
+    if (number == SIGHUP) {
+        /* SIGHUP asks for a reload (rules, the service's config); it stops nothing. */
+        pending_hangups++;
+        return;
+    }
     pending_signal = number;
     if (forward_pid > 0)
         kill(forward_pid, number);
@@ -148,4 +154,11 @@ void sl_install_signal_handlers(pid_t forward_to)
 int sl_pending_signal(void)
 {
     return pending_signal;
+}
+
+int sl_take_hangups(void)
+{
+    int count = pending_hangups;
+    pending_hangups = 0;
+    return count;
 }

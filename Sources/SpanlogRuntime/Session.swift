@@ -3,6 +3,7 @@ import Glibc
 #endif
 import SpanlogCollector
 import SpanlogCore
+import SpanlogRules
 
 /// One tracing session: a source (the live collector, or a capture file) → the engine → every
 /// output, plus the capture file when recording. Owns the poll loop, signals and the child
@@ -11,6 +12,9 @@ public final class Session {
     public let configuration: SessionConfiguration
     private let notify: (SessionNotice) -> Void
     private var fanout: RecordFanout?
+    private var rules: RuleEvaluator?
+    /// Added to the kernel's monotonic clock for wall-clock time (live sessions).
+    private var wallOffset: Int64 = 0
 
     public init(_ configuration: SessionConfiguration, notify: @escaping (SessionNotice) -> Void = { _ in }) {
         self.configuration = configuration
@@ -23,8 +27,16 @@ public final class Session {
         let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
                                                   environment: configuration.environment)
             + configuration.extraOutputs
+        var processors: [RecordProcessor] = []
+        if let selection = configuration.rules, !channels.isEmpty {
+            let ruleSet = try Self.loadRules(selection)
+            notify(.rulesLoaded(count: ruleSet.rules.count, warnings: ruleSet.warnings.map(\.description)))
+            let evaluator = RuleEvaluator(ruleSet)
+            rules = evaluator
+            processors.append(evaluator)
+        }
         if !channels.isEmpty {
-            fanout = RecordFanout(channels: channels) { [notify] channel in
+            fanout = RecordFanout(channels: channels, processors: processors) { [notify] channel in
                 guard let failure = channel.health.firstFailure else { return }
                 switch failure {
                 case .closed where channel.isStandardOutput:
@@ -43,6 +55,34 @@ public final class Session {
             return try live(command: command, usePty: usePty, targets: nil)
         case .targets(let targets):
             return try live(command: nil, usePty: false, targets: targets)
+        }
+    }
+
+    private static func loadRules(_ selection: RuleSelection) throws(SessionError) -> RuleSet {
+        do {
+            return try selection.load()
+        } catch {
+            let errors = error.errors
+            throw SessionError(.rules, what: "cannot load rules",
+                               why: "\(errors.count) error\(errors.count == 1 ? "" : "s") in rule files",
+                               fix: "fix them (spanlog rules check shows them all), or run with --no-default-rules",
+                               details: error.diagnostics.map(\.description))
+        }
+    }
+
+    /// SIGHUP: loads the rules again; a broken set is reported and the running one kept.
+    private func reloadRules(_ engine: Engine?) {
+        guard let evaluator = rules, let selection = configuration.rules else { return }
+        do {
+            let ruleSet = try selection.load()
+            evaluator.replace(ruleSet)
+            notify(.rulesReloaded(count: ruleSet.rules.count, warnings: ruleSet.warnings.map(\.description)))
+        } catch {
+            notify(.rulesNotReloaded(errors: error.diagnostics.map(\.description)))
+            engine?.outputs.emit(.warning(WarningRecord(
+                timestamp: wallOffset + Int64(KernelClock.now()), kind: .rulesNotReloaded,
+                message: "the new rules have \(error.errors.count) errors; the previous rules keep running",
+                details: [("first_error", .string(error.errors.first?.description ?? ""))])))
         }
     }
 
@@ -113,6 +153,7 @@ public final class Session {
         let child = try command.map { command throws(SessionError) in try ChildProcess(command: command, usePty: usePty) }
 
         let offset = KernelClock.monotonicToWallOffset()
+        wallOffset = offset
         let session = UInt32.random(in: 1...UInt32.max)
         let engine = makeEngine(offset: offset, session: session)
         var capture: CaptureFileWriter?
@@ -185,8 +226,13 @@ public final class Session {
     private func poll(_ collector: Collector, _ engine: Engine?, _ capture: CaptureFileWriter?, until done: () -> Bool) {
         while !done() {
             collector.poll(timeoutMilliseconds: 50)
-            engine?.flush()
+            if let engine {
+                // In-flight rules run on wall-clock time, records or not.
+                engine.outputs.tick(now: wallOffset + Int64(KernelClock.now()))
+                engine.flush()
+            }
             capture?.flush()
+            if SignalWatch.takeReloadRequest() { reloadRules(engine) }
         }
     }
 

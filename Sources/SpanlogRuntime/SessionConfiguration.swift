@@ -1,5 +1,6 @@
 import SpanlogCollector
 import SpanlogCore
+import SpanlogRules
 
 /// Everything a session needs: where events come from, how the engine reads them, and where
 /// records and raw events go. Built by the command line or the service; a value.
@@ -21,6 +22,8 @@ public struct SessionConfiguration {
     /// Outputs built by the caller (tests, embedders), beside `outputs`.
     public var extraOutputs: [OutputChannel] = []
     public var textStyle = TextViewStyle()
+    /// Rules to run on the records (nil: none). SIGHUP loads them again.
+    public var rules: RuleSelection?
     public var collector = CollectorOptions()
     /// Write the raw events to this capture file as well.
     public var captureTo: String?

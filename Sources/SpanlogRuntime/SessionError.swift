@@ -10,18 +10,23 @@ public struct SessionError: Error, CustomStringConvertible, Sendable {
         case io
         /// A capture file ends early or is damaged; everything before was processed.
         case damagedCapture
+        /// Rule files have errors (`details` lists them, one per line).
+        case rules
     }
 
     public var kind: Kind
     public var what: String
     public var why: String
     public var fix: String?
+    /// More lines that belong to the error (each rule file problem, `FILE:LINE:COL: …`).
+    public var details: [String] = []
 
-    public init(_ kind: Kind, what: String, why: String, fix: String? = nil) {
+    public init(_ kind: Kind, what: String, why: String, fix: String? = nil, details: [String] = []) {
         self.kind = kind
         self.what = what
         self.why = why
         self.fix = fix
+        self.details = details
     }
 
     public var description: String {
@@ -37,4 +42,10 @@ public enum SessionNotice: Sendable, Equatable {
     case outputFailed(name: String, reason: String)
     /// The collector could not keep some writes.
     case collectorLoss(String)
+    /// Rules were loaded at the start; the warnings their files gave.
+    case rulesLoaded(count: Int, warnings: [String])
+    /// SIGHUP: the rules were loaded again.
+    case rulesReloaded(count: Int, warnings: [String])
+    /// SIGHUP: the new rules have errors; the ones loaded before keep running.
+    case rulesNotReloaded(errors: [String])
 }

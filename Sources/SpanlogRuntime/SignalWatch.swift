@@ -3,8 +3,8 @@ import Glibc
 #endif
 import CSpanlogProcess
 
-/// SIGINT, SIGTERM and SIGHUP only set a flag that the poll loop reads; a closed output pipe
-/// is an error on the write (EPIPE), not a signal that kills spanlog.
+/// SIGINT and SIGTERM only set a flag that the poll loop reads; SIGHUP asks for a reload; a
+/// closed output pipe is an error on the write (EPIPE), not a signal that kills spanlog.
 enum SignalWatch {
     /// Starts watching; signals are also passed on to `forwardTo` (the traced command) when set.
     static func install(forwardTo pid: Int32?) {
@@ -19,5 +19,10 @@ enum SignalWatch {
     static var pending: Int32? {
         let number = sl_pending_signal()
         return number == 0 ? nil : number
+    }
+
+    /// Whether a SIGHUP arrived since the last call.
+    static func takeReloadRequest() -> Bool {
+        sl_take_hangups() > 0
     }
 }

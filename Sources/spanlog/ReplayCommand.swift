@@ -12,10 +12,12 @@ struct ReplayCommand: ParsableCommand {
     var file: String
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rules: RuleOptions
 
     func run() throws {
         var configuration = SessionConfiguration(source: .capture(path: file))
         output.apply(to: &configuration)
+        rules.apply(to: &configuration)
         _ = try SessionLauncher.run(configuration, command: "replay")
     }
 }

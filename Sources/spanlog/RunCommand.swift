@@ -14,6 +14,7 @@ struct RunCommand: ParsableCommand {
     )
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rules: RuleOptions
     @OptionGroup var capture: CaptureOptions
 
     @Flag(help: "Give the command pipes instead of a pseudo-terminal for stdout and stderr.")
@@ -33,6 +34,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var configuration = SessionConfiguration(source: .command(command, usePty: !noPty))
         output.apply(to: &configuration)
+        rules.apply(to: &configuration)
         capture.apply(to: &configuration)
         configuration.captureTo = write
         let outcome = try SessionLauncher.run(configuration, command: "run")

@@ -20,16 +20,25 @@ enum SessionLauncher {
                 printError("spanlog: output \(name) failed: \(reason); the other outputs continue")
             case .collectorLoss(let message):
                 printError("spanlog: \(message)")
+            case .rulesLoaded(_, let warnings):
+                for warning in warnings { printError(warning) }
+            case .rulesReloaded(let count, let warnings):
+                for warning in warnings { printError(warning) }
+                printError("spanlog: rules reloaded (\(count) rules)")
+            case .rulesNotReloaded(let errors):
+                for error in errors { printError(error) }
+                printError("spanlog: the new rules were not loaded (\(errors.count) problems above); the previous rules keep running")
             }
         }
         do {
             return try session.run()
         } catch {
+            for detail in error.details { printError(detail) }
             printError("spanlog \(command): \(error)")
             switch error.kind {
             case .usage: throw ExitCode(64)
             case .damagedCapture: throw ExitCode(1)
-            case .environment, .io: throw ExitCode(2)
+            case .environment, .io, .rules: throw ExitCode(2)
             }
         }
     }

@@ -10,6 +10,7 @@ struct Spanlog: ParsableCommand {
             '<:t:checkout::' to /dev/null. spanlog captures their output and those markers and \
             attaches each line to its enclosing span.
             """,
-        subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, MarkersCommand.self]
+        subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, MarkersCommand.self,
+                      RulesCommand.self]
     )
 }

@@ -10,6 +10,7 @@ struct TailCommand: ParsableCommand {
 
     @OptionGroup var targets: TargetOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rules: RuleOptions
     @OptionGroup var capture: CaptureOptions
 
     func validate() throws {
@@ -19,6 +20,7 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         var configuration = SessionConfiguration(source: .targets(targets.selection))
         output.apply(to: &configuration)
+        rules.apply(to: &configuration)
         capture.apply(to: &configuration)
         _ = try SessionLauncher.run(configuration, command: "tail")
     }

@@ -69,7 +69,7 @@ import Testing
         #expect(spans.count == 2)
         let db = spans[0], req = spans[1]
         #expect(Set(db.keys) == ["type", "uid", "id", "tags", "parent", "depth", "pid", "tid", "comm", "start", "end",
-                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "status", "container"])
+                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "status", "container"])
         #expect(db["tags"] as? [String] == ["req", "db"])
         #expect(db["parent"] as? String == req["uid"] as? String)
         #expect(req["parent"] is NSNull)
@@ -172,9 +172,9 @@ import Testing
     }
 
     @Test func durationsReadNaturally() {
-        #expect(TextRenderer.formatDuration(999) == "999ns")
-        #expect(TextRenderer.formatDuration(1_500) == "1.5µs")
-        #expect(TextRenderer.formatDuration(250_000_000) == "250ms")
-        #expect(TextRenderer.formatDuration(2_340_000_000) == "2.3s")
+        #expect(DurationFormatter.string(nanoseconds: 999) == "999ns")
+        #expect(DurationFormatter.string(nanoseconds: 1_500) == "1.5µs")
+        #expect(DurationFormatter.string(nanoseconds: 250_000_000) == "250ms")
+        #expect(DurationFormatter.string(nanoseconds: 2_340_000_000) == "2.3s")
     }
 }

@@ -19,6 +19,32 @@ struct CaptureFixture {
         events.append(.exit(timestamp: tick(), pid: pid, tid: pid, processExited: true))
     }
 
+    /// The demo shop's shape: three requests with db and payment steps; /search is slow (500 ms),
+    /// /checkout for user 23 fails (two error lines in its payment step, exit status 500).
+    static func shop() -> CaptureFixture {
+        var fixture = CaptureFixture(requests: 0, linesPerRequest: 0)
+        fixture.events.removeLast(2)  // the stderr line and the exit
+        func request(_ id: Int, path: String, user: Int, ms: UInt64, fail: Bool) {
+            fixture.write(">:t:request:id=\(id),path=\(path),user=\(user):\n", target: .devNull)
+            fixture.write("[INFO] request \(id): \(path) for user \(user)\n", target: .stdout)
+            fixture.write(">:t:request.db:table=orders:\n", target: .devNull)
+            fixture.clock += ms * 1_000_000
+            fixture.write("<:t:request.db:rows=3:\n", target: .devNull)
+            if fail {
+                fixture.write(">:t:request.payment:provider=acme:\n", target: .devNull)
+                fixture.write("[ERROR] request \(id): card declined by acme\n", target: .stdout)
+                fixture.write("ERROR payment failed\n", target: .stdout)
+                fixture.write("<:t:request.payment::\n", target: .devNull)
+            }
+            fixture.write("<:t:request:status=\(fail ? 500 : 200):\n", target: .devNull)
+        }
+        request(1, path: "/home", user: 42, ms: 20, fail: false)
+        request(4, path: "/search", user: 19, ms: 500, fail: false)
+        request(5, path: "/checkout", user: 23, ms: 20, fail: true)
+        fixture.events.append(.exit(timestamp: fixture.tick(), pid: fixture.pid, tid: fixture.pid, processExited: true))
+        return fixture
+    }
+
     private mutating func tick() -> UInt64 {
         clock += 1_000
         return clock

@@ -20,9 +20,12 @@ int sl_release_child(int gate_fd, int exec_error_fd);
 /* Opens a pseudo-terminal pair. Returns 0 or -errno. */
 int sl_open_pty(int *master_fd, int *slave_fd);
 
-/* SIGINT/SIGTERM/SIGHUP set a flag (and are forwarded to `forward_to` when > 0). */
+/* SIGINT/SIGTERM set a flag (and are forwarded to `forward_to` when > 0); SIGHUP is counted
+ * as a reload request and not forwarded. */
 void sl_install_signal_handlers(pid_t forward_to);
-/* The last signal received, or 0. */
+/* The last stopping signal received (SIGINT or SIGTERM), or 0. */
 int sl_pending_signal(void);
+/* SIGHUPs received since the last call. */
+int sl_take_hangups(void);
 
 #endif

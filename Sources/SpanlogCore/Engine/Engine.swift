@@ -36,6 +36,7 @@ public final class Engine {
         self.outputs = outputs
         self.tracker = SpanTracker(session: configuration.session)
         self.lines = LineAssembler(maxLineBytes: configuration.maxLineBytes)
+        for processor in outputs.processors { processor.attach(to: self) }
     }
 
     /// An engine with one output.
@@ -123,7 +124,15 @@ public final class Engine {
         let level = LevelDetector.detect(line.text)
         if let span = line.span {
             span.lines += 1
-            if let level, level >= .error { span.errors += 1 }
+            if let level, level >= .error {
+                span.errors += 1
+                // Error lines are rare: walking up to the root costs nothing on the common path.
+                var ancestor: SpanInstance? = span
+                while let current = ancestor {
+                    current.errorsTotal += 1
+                    ancestor = current.parent
+                }
+            }
         }
         let stream: LogStream
         switch line.target {
@@ -263,14 +272,19 @@ public final class Engine {
                               at timestamp: UInt64) {
         stats.spansEnded += 1
         if status == .ok { tracker.compactAgeQueue() }
+        outputs.emit(.span(spanRecord(instance, status: status, exitArgs: exitArgs, at: timestamp)))
+    }
+
+    private func spanRecord(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
+                            at timestamp: UInt64) -> SpanRecord {
         let process = tracker.processes[instance.pid]
-        let record = SpanRecord(
+        return SpanRecord(
             summary: instance.summary, parent: instance.parent?.summary.uid, depth: instance.depth,
             pid: instance.pid, tid: instance.tid, comm: process?.comm ?? "",
             start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
             enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: instance.lines, errors: instance.errors,
-            status: status, container: process?.container, parentIsOpen: instance.parent?.isOpen ?? false)
-        outputs.emit(.span(record))
+            errorsTotal: instance.errorsTotal, status: status, container: process?.container,
+            parentIsOpen: instance.parent?.isOpen ?? false)
     }
 
     private func emitWarning(_ kind: WarningRecord.Kind, at timestamp: UInt64, message: String, pid: Int32? = nil,
@@ -281,5 +295,26 @@ public final class Engine {
 
     private func wallClock(_ monotonic: UInt64) -> Int64 {
         Int64(bitPattern: monotonic) &+ configuration.monotonicToWallOffset
+    }
+}
+
+extension Engine: OpenSpanQuery {
+    public func openSpan(_ uid: SpanUID, now: Int64) -> SpanRecord? {
+        guard uid.session == configuration.session, let instance = tracker.openInstance(sequence: uid.sequence) else {
+            return nil
+        }
+        return spanRecord(instance, status: .open, exitArgs: [], at: monotonic(now))
+    }
+
+    public func openSpans(enteredAfter sequence: UInt64, startedAtOrBefore cutoff: Int64, now: Int64,
+                          limit: Int) -> [SpanRecord] {
+        let monotonicCutoff = monotonic(cutoff)
+        return tracker.openInstances(after: sequence, startedAtOrBefore: monotonicCutoff, limit: limit).map {
+            spanRecord($0, status: .open, exitArgs: [], at: monotonic(now))
+        }
+    }
+
+    private func monotonic(_ wall: Int64) -> UInt64 {
+        UInt64(clamping: wall &- configuration.monotonicToWallOffset)
     }
 }

@@ -26,6 +26,8 @@ final class SpanInstance {
     var owner: SpanOwner?
     var lines = 0
     var errors = 0
+    /// Error lines here and in descendants (counted up the parent chain as they happen).
+    var errorsTotal = 0
     var isOpen = true
 
     init(summary: SpanSummary, key: SpanKey, idKind: Marker.ID, parent: SpanInstance?, pid: Int32, tid: Int32,
@@ -208,6 +210,35 @@ struct SpanTracker {
         guard queued > 4096, queued > 2 * openCount else { return }
         byAge = byAge[byAgeHead...].filter(\.isOpen)
         byAgeHead = 0
+    }
+
+    /// The open instance with this sequence number: a binary search of the age queue, which is
+    /// in opening order, so no per-span index is kept for a query that only rules make.
+    func openInstance(sequence: UInt64) -> SpanInstance? {
+        guard sequence > 0 else { return nil }
+        let index = firstAgeIndex(after: sequence - 1)
+        guard index < byAge.count, byAge[index].summary.uid.sequence == sequence, byAge[index].isOpen else { return nil }
+        return byAge[index]
+    }
+
+    /// Open instances opened after `sequence` and started at or before `cutoff`, oldest first.
+    func openInstances(after sequence: UInt64, startedAtOrBefore cutoff: UInt64, limit: Int) -> [SpanInstance] {
+        var found: [SpanInstance] = []
+        var index = firstAgeIndex(after: sequence)
+        while index < byAge.count, found.count < limit, byAge[index].start <= cutoff {
+            if byAge[index].isOpen { found.append(byAge[index]) }
+            index += 1
+        }
+        return found
+    }
+
+    private func firstAgeIndex(after sequence: UInt64) -> Int {
+        var low = byAgeHead, high = byAge.count
+        while low < high {
+            let middle = (low + high) / 2
+            if byAge[middle].summary.uid.sequence <= sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Every open instance, oldest first.

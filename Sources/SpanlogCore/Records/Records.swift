@@ -93,12 +93,95 @@ public struct SpanRecord: Sendable {
     public var exitArgs: [(name: String, value: String)]
     public var lines: Int
     public var errors: Int
+    /// Error lines of this span and of all its descendants.
+    public var errorsTotal: Int
     public var status: SpanStatus
     public var container: String?
     /// Whether the parent was still open when this span ended (renderers nest it then).
     public var parentIsOpen: Bool
+    /// Alerts rules raised on this span (the text view marks it failed).
+    public var alerts = 0
 
     public var durationNanoseconds: Int64 { end - start }
+
+    /// Failed in a person's eyes: an error line in it or below it, or an alert on it.
+    public var looksFailed: Bool { errorsTotal > 0 || alerts > 0 }
+}
+
+/// How urgent an alert is: the syslog/journald priorities, most urgent first.
+public enum AlertPriority: Int, Sendable, CaseIterable, Comparable {
+    case emergency, alert, critical, error, warning, notice, informational, debug
+
+    public var name: String {
+        switch self {
+        case .emergency: "emergency"
+        case .alert: "alert"
+        case .critical: "critical"
+        case .error: "error"
+        case .warning: "warning"
+        case .notice: "notice"
+        case .informational: "informational"
+        case .debug: "debug"
+        }
+    }
+
+    /// The syslog number journald stores in PRIORITY (0 emergency … 7 debug).
+    public var syslogValue: Int { rawValue }
+
+    /// Accepts the journald/syslog names, any case, plus the usual short forms.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "emergency", "emerg": self = .emergency
+        case "alert": self = .alert
+        case "critical", "crit": self = .critical
+        case "error", "err": self = .error
+        case "warning", "warn": self = .warning
+        case "notice": self = .notice
+        case "informational", "info": self = .informational
+        case "debug": self = .debug
+        default: return nil
+        }
+    }
+
+    /// Lower raw value is more urgent; `<` reads as "less urgent than".
+    public static func < (lhs: AlertPriority, rhs: AlertPriority) -> Bool { lhs.rawValue > rhs.rawValue }
+}
+
+/// What made a rule run.
+public enum AlertTrigger: String, Sendable {
+    /// The span ended.
+    case spanEnd = "span_end"
+    /// The span has been open longer than the rule's limit and still is.
+    case inFlight = "span_open_longer_than"
+    /// A line was written inside the span.
+    case line
+}
+
+/// A rule matched. `span` is the span as known when the rule ran: for in-flight and line
+/// alerts it is still open (status `open`, `end` the time of the check).
+public struct AlertRecord: Sendable {
+    public var timestamp: Int64
+    public var rule: String
+    public var priority: AlertPriority
+    public var message: String
+    public var trigger: AlertTrigger
+    public var span: SpanRecord
+    /// The line that matched (line rules).
+    public var line: LineRecord?
+    /// Alerts of the same rule and key throttled since the last one that was shown.
+    public var suppressed: Int
+
+    public init(timestamp: Int64, rule: String, priority: AlertPriority, message: String, trigger: AlertTrigger,
+                span: SpanRecord, line: LineRecord?, suppressed: Int) {
+        self.timestamp = timestamp
+        self.rule = rule
+        self.priority = priority
+        self.message = message
+        self.trigger = trigger
+        self.span = span
+        self.line = line
+        self.suppressed = suppressed
+    }
 }
 
 public struct WarningRecord: Sendable {
@@ -107,6 +190,10 @@ public struct WarningRecord: Sendable {
         case markerError = "marker_error"
         case lostEvents = "lost_events"
         case truncatedWrite = "truncated_write"
+        /// Alerts a rule throttled that no later alert reported (at the end of a session).
+        case alertsSuppressed = "alerts_suppressed"
+        /// A rule set could not be loaded (a reload); the previous one keeps running.
+        case rulesNotReloaded = "rules_not_reloaded"
     }
 
     public var timestamp: Int64
@@ -121,11 +208,23 @@ public struct WarningRecord: Sendable {
         case string(String)
         case integer(Int64)
     }
+
+    public init(timestamp: Int64, kind: Kind, message: String, pid: Int32? = nil, tid: Int32? = nil,
+                details: [(name: String, value: DetailValue)] = []) {
+        self.timestamp = timestamp
+        self.kind = kind
+        self.message = message
+        self.pid = pid
+        self.tid = tid
+        self.details = details
+    }
 }
 
 public struct StatsRecord: Sendable {
     public var timestamp: Int64
     public var stats: EngineStats
+    /// Counters of the processors between the engine and the outputs (rules: alerts, …).
+    public var counters: [(name: String, value: Int64)] = []
     /// Each output's own accounting, filled in by the fan-out.
     public var outputs: [OutputStatus] = []
 
@@ -141,6 +240,7 @@ public enum Record: Sendable {
     case span(SpanRecord)
     case warning(WarningRecord)
     case stats(StatsRecord)
+    case alert(AlertRecord)
 
     /// Tells the case without copying the payload out (records are large; this is per line).
     @inline(__always) var isStats: Bool {

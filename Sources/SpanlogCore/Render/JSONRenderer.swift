@@ -19,6 +19,7 @@ public final class JSONRenderer: RecordSink {
         case .span(let span): writeSpan(span)
         case .warning(let warning): writeWarning(warning)
         case .stats(let stats): writeStats(stats)
+        case .alert(let alert): writeAlert(alert)
         }
         buffer.append(0x0A)
         buffer.drainIfFull(to: output)
@@ -84,7 +85,49 @@ public final class JSONRenderer: RecordSink {
     }
 
     private func writeSpan(_ span: SpanRecord) {
-        buffer.append("{\"type\":\"span\",\"uid\":")
+        buffer.append("{\"type\":\"span\",")
+        writeSpanFields(span)
+        buffer.append(0x7D)
+    }
+
+    private func writeAlert(_ alert: AlertRecord) {
+        buffer.append("{\"type\":\"alert\",\"ts\":\"")
+        timestamps.append(alert.timestamp, to: buffer)
+        buffer.append("\",\"rule\":")
+        JSONEscaper.appendString(alert.rule, to: buffer)
+        buffer.append(",\"priority\":\"")
+        buffer.append(alert.priority.name)
+        buffer.append("\",\"message\":")
+        JSONEscaper.appendString(alert.message, to: buffer)
+        buffer.append(",\"trigger\":\"")
+        buffer.append(alert.trigger.rawValue)
+        buffer.append("\",\"span\":{")
+        writeSpanFields(alert.span)
+        buffer.append(0x7D)
+        if let line = alert.line {
+            buffer.append(",\"line\":{\"ts\":\"")
+            timestamps.append(line.timestamp, to: buffer)
+            buffer.append("\",\"stream\":\"")
+            buffer.append(line.stream.rawValue)
+            buffer.append(0x22)
+            if let path = line.path {
+                buffer.append(",\"path\":")
+                JSONEscaper.appendString(path, to: buffer)
+            }
+            buffer.append(",\"text\":")
+            JSONEscaper.appendBytes(line.text, to: buffer)
+            buffer.append(",\"level\":")
+            appendLevel(line.level)
+            buffer.append(0x7D)
+        }
+        buffer.append(",\"suppressed\":")
+        buffer.appendDecimal(alert.suppressed)
+        buffer.append(0x7D)
+    }
+
+    /// The fields of a span record after `type`; alerts carry the same object.
+    private func writeSpanFields(_ span: SpanRecord) {
+        buffer.append("\"uid\":")
         appendUID(span.summary.uid, to: buffer)
         buffer.append(",\"id\":")
         buffer.appendDecimal(span.summary.id)
@@ -114,11 +157,16 @@ public final class JSONRenderer: RecordSink {
         buffer.appendDecimal(span.lines)
         buffer.append(",\"errors\":")
         buffer.appendDecimal(span.errors)
+        buffer.append(",\"errors_total\":")
+        buffer.appendDecimal(span.errorsTotal)
         buffer.append(",\"status\":\"")
         buffer.append(span.status.rawValue)
         buffer.append("\",\"container\":")
         if let container = span.container { JSONEscaper.appendString(container, to: buffer) } else { buffer.append("null") }
-        buffer.append(0x7D)
+        if span.alerts > 0 {
+            buffer.append(",\"alerts\":")
+            buffer.appendDecimal(span.alerts)
+        }
     }
 
     private func writeWarning(_ warning: WarningRecord) {
@@ -153,6 +201,12 @@ public final class JSONRenderer: RecordSink {
         timestamps.append(record.timestamp, to: buffer)
         buffer.append(0x22)
         for (name, value) in record.stats.fields {
+            buffer.append(",\"")
+            buffer.append(name)
+            buffer.append("\":")
+            buffer.appendDecimal(value)
+        }
+        for (name, value) in record.counters {
             buffer.append(",\"")
             buffer.append(name)
             buffer.append("\":")

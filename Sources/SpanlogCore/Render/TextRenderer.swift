@@ -13,6 +13,7 @@ public final class TextRenderer: RecordSink {
     private enum Entry {
         case line(LineRecord)
         case child(SpanRecord, Block)
+        case alert(AlertRecord)
     }
 
     private let output: ByteOutput
@@ -20,6 +21,8 @@ public final class TextRenderer: RecordSink {
     private let color: Bool
     private let buffer = ByteBuffer()
     private var blocks: [SpanUID: Block] = [:]
+    /// Live view: alerts raised at a span's end wait for its span line, and follow it.
+    private var alertsAwaitingSpan: [SpanUID: [AlertRecord]] = [:]
 
     public init(output: ByteOutput, mode: Mode, color: Bool) {
         self.output = output
@@ -39,6 +42,7 @@ public final class TextRenderer: RecordSink {
             }
         case (.span(let span), .live):
             writeSpanHeader(span, indent: 0, live: true)
+            for alert in alertsAwaitingSpan.removeValue(forKey: span.summary.uid) ?? [] { writeAlert(alert, indent: 1) }
         case (.span(let span), .grouped):
             let block = blocks.removeValue(forKey: span.summary.uid) ?? Block()
             if let parent = span.parent, span.parentIsOpen {
@@ -46,10 +50,20 @@ public final class TextRenderer: RecordSink {
             } else {
                 writeBlock(span, block, indent: 0)
             }
+        case (.alert(let alert), .live):
+            if alert.trigger == .spanEnd {
+                alertsAwaitingSpan[alert.span.summary.uid, default: []].append(alert)
+            } else {
+                writeAlert(alert, indent: 0)
+            }
+        case (.alert(let alert), .grouped):
+            // An in-flight alert is news now: a block is only printed when its span ends.
+            if alert.trigger == .inFlight { writeAlert(alert, indent: 0) }
+            block(for: alert.span.summary.uid).entries.append(.alert(alert))
         case (.warning(let warning), _):
             writeWarning(warning)
         case (.stats(let stats), _):
-            writeStats(stats.stats, outputs: stats.outputs)
+            writeStats(stats.stats, counters: stats.counters, outputs: stats.outputs)
         }
         buffer.drainIfFull(to: output)
     }
@@ -74,10 +88,13 @@ public final class TextRenderer: RecordSink {
 
     private func writeBlock(_ span: SpanRecord, _ block: Block, indent: Int) {
         writeSpanHeader(span, indent: indent, live: false)
+        // Alerts first, right under the header: they say why the block matters.
+        for case .alert(let alert) in block.entries { writeAlert(alert, indent: indent + 1) }
         for entry in block.entries {
             switch entry {
             case .line(let line): writeLine(line, indent: indent + 1, showSpan: false)
             case .child(let child, let childBlock): writeBlock(child, childBlock, indent: indent + 1)
+            case .alert: break
             }
         }
     }
@@ -88,21 +105,41 @@ public final class TextRenderer: RecordSink {
             appendTime(span.end)
             buffer.append(" ")
         }
-        style(.bold) {
-            buffer.append(live ? "-- " : "> ")
+        let failed = span.looksFailed
+        style(failed ? .boldRed : .bold) {
+            // A failed span stands out in both views: its own marker, and the word in red.
+            buffer.append(failed ? "✗ " : live ? "-- " : "> ")
             appendSpanLabel(span.summary)
         }
         buffer.append("  ")
-        style(span.status == .ok ? .green : .yellow) { buffer.append(span.status.rawValue) }
+        if failed && span.status == .ok {
+            // Error lines mean it failed; an alert alone (a slow request) is flagged, not failed.
+            style(.red) { buffer.append(span.errorsTotal > 0 ? "failed" : "alert") }
+        } else {
+            style(span.status == .ok ? .green : .yellow) { buffer.append(span.status.rawValue) }
+        }
         buffer.append("  ")
-        buffer.append(Self.formatDuration(span.durationNanoseconds))
+        buffer.append(DurationFormatter.string(nanoseconds: span.durationNanoseconds))
         buffer.append("  lines=")
         buffer.appendDecimal(span.lines)
         buffer.append(" errors=")
-        if span.errors > 0 {
-            style(.red) { buffer.appendDecimal(span.errors) }
+        if span.errorsTotal > 0 {
+            // Errors of child spans count: a request whose payment step failed has failed.
+            style(.red) { buffer.appendDecimal(span.errorsTotal) }
+            if span.errorsTotal != span.errors {
+                buffer.append(" (")
+                buffer.appendDecimal(span.errors)
+                buffer.append(" here)")
+            }
         } else {
             buffer.append("0")
+        }
+        if span.alerts > 0 {
+            buffer.append(" ")
+            style(.red) {
+                buffer.append("alerts=")
+                buffer.appendDecimal(span.alerts)
+            }
         }
         buffer.append("  ")
         buffer.append(span.comm)
@@ -151,6 +188,35 @@ public final class TextRenderer: RecordSink {
         buffer.append(0x0A)
     }
 
+    private func writeAlert(_ alert: AlertRecord, indent: Int) {
+        appendIndent(indent)
+        if indent == 0 {
+            appendTime(alert.timestamp)
+            buffer.append(" ")
+        }
+        let colour: Style = alert.priority >= .error ? .boldRed : alert.priority >= .warning ? .yellow : .cyan
+        style(colour) {
+            buffer.append("! ")
+            buffer.append(alert.priority.name.uppercased())
+            buffer.append(" ")
+            buffer.append(alert.rule)
+            buffer.append(": ")
+            buffer.append(alert.message)
+        }
+        if indent == 0 {
+            buffer.append("  ")
+            style(.cyan) { appendSpanLabel(alert.span.summary) }
+        }
+        if alert.suppressed > 0 {
+            style(.dim) {
+                buffer.append(" (")
+                buffer.appendDecimal(alert.suppressed)
+                buffer.append(" more throttled)")
+            }
+        }
+        buffer.append(0x0A)
+    }
+
     private func writeWarning(_ warning: WarningRecord) {
         appendTime(warning.timestamp)
         buffer.append(" ")
@@ -177,10 +243,10 @@ public final class TextRenderer: RecordSink {
         buffer.append(0x0A)
     }
 
-    private func writeStats(_ stats: EngineStats, outputs: [OutputStatus]) {
+    private func writeStats(_ stats: EngineStats, counters: [(name: String, value: Int64)], outputs: [OutputStatus]) {
         style(.dim) {
             buffer.append("spanlog: ")
-            buffer.append(stats.fields.map { "\($0.name.replacingUnderscores)=\($0.value)" }.joined(separator: " "))
+            buffer.append((stats.fields + counters).map { "\($0.name.replacingUnderscores)=\($0.value)" }.joined(separator: " "))
         }
         buffer.append(0x0A)
         if stats.lostEvents > 0 {
@@ -235,27 +301,14 @@ public final class TextRenderer: RecordSink {
         }
     }
 
-    static func formatDuration(_ nanoseconds: Int64) -> String {
-        let value = Double(nanoseconds)
-        func fixed(_ number: Double, _ unit: String) -> String {
-            let scaled = (number * 10).rounded() / 10
-            return (scaled == scaled.rounded() ? String(Int64(scaled)) : String(scaled)) + unit
-        }
-        switch nanoseconds {
-        case ..<1_000: return "\(nanoseconds)ns"
-        case ..<1_000_000: return fixed(value / 1e3, "µs")
-        case ..<1_000_000_000: return fixed(value / 1e6, "ms")
-        default: return fixed(value / 1e9, "s")
-        }
-    }
-
     private enum Style {
-        case none, bold, dim, red, green, yellow, cyan
+        case none, bold, boldRed, dim, red, green, yellow, cyan
 
         var escape: StaticString {
             switch self {
             case .none: ""
             case .bold: "\u{1B}[1m"
+            case .boldRed: "\u{1B}[1;31m"
             case .dim: "\u{1B}[2m"
             case .red: "\u{1B}[31m"
             case .green: "\u{1B}[32m"

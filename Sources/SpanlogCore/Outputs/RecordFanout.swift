@@ -1,0 +1,102 @@
+/// Sends every record to every output. An output whose destination is gone is dropped from the
+/// list, so a reader that went away costs nothing more; the others never notice. This runs for
+/// every line: one output (the common case) is one direct call, with no per-output upkeep.
+public final class RecordFanout: RecordSink {
+    public let channels: [OutputChannel]
+    /// The channels still worth rendering for.
+    private var active: [OutputChannel]
+    /// The sink of the only active channel. Unowned: `channels` keeps it alive, and a retain
+    /// per record is measurable.
+    private unowned(unsafe) var solo: RecordSink?
+    /// Records emitted so far (to every active output).
+    private var emitted = 0
+    /// Called once per output, on its first failure (the session reports it).
+    private let onFirstFailure: (OutputChannel) -> Void
+    private var reported: [Bool]
+    private var healthChanged = false
+
+    /// Stages every record passes before the outputs, in order.
+    public let processors: [RecordProcessor]
+
+    public init(channels: [OutputChannel], processors: [RecordProcessor] = [],
+                onFirstFailure: @escaping (OutputChannel) -> Void = { _ in }) {
+        self.channels = channels
+        self.processors = processors
+        active = channels
+        solo = channels.count == 1 ? channels[0].sink : nil
+        self.onFirstFailure = onFirstFailure
+        reported = Array(repeating: false, count: channels.count)
+        for channel in channels {
+            channel.health.onFailure = { [unowned self] in healthChanged = true }
+            channel.fanoutRecords = { [unowned self] in emitted }
+        }
+    }
+
+    public func emit(_ record: Record) {
+        if processors.isEmpty {
+            deliver(record)
+        } else {
+            process(record, from: 0)
+        }
+    }
+
+    /// Wall-clock time passed: processors with timers (in-flight rules) get to run.
+    public func tick(now: Int64) {
+        for (index, processor) in processors.enumerated() {
+            processor.tick(now: now) { process($0, from: index + 1) }
+        }
+    }
+
+    private func process(_ record: Record, from stage: Int) {
+        if stage == processors.count {
+            deliver(record)
+        } else {
+            processors[stage].process(record) { process($0, from: stage + 1) }
+        }
+    }
+
+    @inline(__always) private func deliver(_ record: Record) {
+        emitted += 1
+        if record.isStats {
+            emitStats(record)
+        } else if let solo {
+            solo.emit(record)
+        } else {
+            // The record is passed on as it is: a copy would cost more than the fan-out.
+            for channel in active { channel.sink.emit(record) }
+        }
+        if healthChanged { checkHealth() }
+    }
+
+    /// The stats record, with every output's accounting (this record included) added.
+    private func emitStats(_ record: Record) {
+        guard case .stats(var stats) = record else { return }
+        stats.counters += processors.flatMap(\.counters)
+        stats.outputs = channels.map(\.status)
+        for channel in active { channel.sink.emit(.stats(stats)) }
+    }
+
+    public func flush() {
+        for channel in active { channel.sink.flush() }
+        if healthChanged { checkHealth() }
+    }
+
+    public func finish() {
+        for channel in active { channel.sink.finish() }
+        if healthChanged { checkHealth() }
+    }
+
+    /// True once no output can take records any more: the session has nothing left to do.
+    public var allGone: Bool { active.isEmpty && !channels.isEmpty }
+
+    private func checkHealth() {
+        healthChanged = false
+        for index in channels.indices where !reported[index] && channels[index].health.hasFailed {
+            reported[index] = true
+            onFirstFailure(channels[index])
+        }
+        for channel in active where channel.health.isGone { channel.recordsBeforeGone = emitted }
+        active.removeAll { $0.health.isGone }
+        solo = active.count == 1 ? active[0].sink : nil
+    }
+}

@@ -1,0 +1,134 @@
+import SpanlogCore
+
+/// The type of a field, which decides the operators and literals it takes.
+enum FieldType: String {
+    /// Text: = != contains icontains startswith endswith glob matches in exists.
+    case string
+    /// A span argument: text that also compares numerically with a number (`status >= 500`).
+    case argument
+    case number
+    /// Nanoseconds; compared with durations such as 500ms.
+    case duration
+    /// A log level, ordered trace < debug < info < notice < warning < error < critical.
+    case level
+    /// A span status: ok, abandoned, timeout, evicted, open.
+    case status
+}
+
+/// A value read from a subject: text, or a number (durations in nanoseconds).
+enum FieldValue {
+    case text(String)
+    case bytes(ArraySlice<UInt8>)
+    case number(Double)
+}
+
+/// A field resolved for one rule: how to read it, its type, and where it is known.
+struct ResolvedField {
+    var name: String
+    var type: FieldType
+    var read: (RuleSubject) -> FieldValue?
+    /// Only line rules see line fields.
+    var needsLine = false
+    /// Exit args and the final status are only known once the span ends.
+    var onlyAtSpanEnd = false
+}
+
+/// Every field rules, filters and output templates can use, with its type and meaning.
+public enum FieldCatalog {
+    public struct Entry: Sendable {
+        public var name: String
+        public var type: String
+        public var description: String
+    }
+
+    /// For `spanlog rules fields`, in the order shown.
+    public static let entries: [Entry] = [
+        Entry(name: "span.id", type: "number", description: "The span's resolved id (thread, process or the number written)."),
+        Entry(name: "span.uid", type: "string", description: "The span instance's unique id, as in span records."),
+        Entry(name: "span.tags", type: "string", description: "The tags joined with '.', e.g. request.db."),
+        Entry(name: "span.tag[N]", type: "string", description: "The Nth tag from 0; negative N counts from the end (span.tag[-1] is the last)."),
+        Entry(name: "span.depth", type: "number", description: "Number of enclosing spans; 0 for a root span."),
+        Entry(name: "span.duration", type: "duration", description: "Time from enter to exit; for an open span, the time so far."),
+        Entry(name: "span.enter_arg.NAME", type: "argument", description: "An argument of the enter marker (text; compares as a number against numbers)."),
+        Entry(name: "span.exit_arg.NAME", type: "argument", description: "An argument of the exit marker; known when the span ends."),
+        Entry(name: "span.arg.NAME", type: "argument", description: "The exit argument NAME, else the enter argument NAME."),
+        Entry(name: "span.lines", type: "number", description: "Lines written inside the span (not its children)."),
+        Entry(name: "span.errors", type: "number", description: "Lines at level error or worse inside the span."),
+        Entry(name: "span.errors_total", type: "number", description: "Error lines in the span and all its descendants."),
+        Entry(name: "span.status", type: "status", description: "ok, abandoned, timeout, evicted, or open (still running)."),
+        Entry(name: "proc.pid", type: "number", description: "The pid of the process that entered the span."),
+        Entry(name: "proc.name", type: "string", description: "That process's command name (comm)."),
+        Entry(name: "container.id", type: "string", description: "The container the span's process runs in; missing outside containers."),
+        Entry(name: "line.text", type: "string", description: "The line's text (line rules only)."),
+        Entry(name: "line.level", type: "level", description: "The line's level: trace, debug, info, notice, warning, error, critical (line rules only)."),
+        Entry(name: "line.stream", type: "string", description: "stdout, stderr or file (line rules only)."),
+        Entry(name: "line.path", type: "string", description: "The log file's path; missing for stdout and stderr (line rules only)."),
+    ]
+
+    static func resolve(_ name: String) -> ResolvedField? {
+        func field(_ type: FieldType, _ read: @escaping (RuleSubject) -> FieldValue?) -> ResolvedField {
+            ResolvedField(name: name, type: type, read: read)
+        }
+        switch name {
+        case "span.id": return field(.number) { .number(Double($0.span.summary.id)) }
+        case "span.uid": return field(.string) { .text($0.span.summary.uid.description) }
+        case "span.tags": return field(.string) { .text($0.span.summary.tagPath) }
+        case "span.depth": return field(.number) { .number(Double($0.span.depth)) }
+        case "span.duration": return field(.duration) { .number(Double($0.span.durationNanoseconds)) }
+        case "span.lines": return field(.number) { .number(Double($0.span.lines)) }
+        case "span.errors": return field(.number) { .number(Double($0.span.errors)) }
+        case "span.errors_total": return field(.number) { .number(Double($0.span.errorsTotal)) }
+        case "span.status":
+            var resolved = field(.status) { .text($0.span.status.rawValue) }
+            resolved.onlyAtSpanEnd = true
+            return resolved
+        case "proc.pid": return field(.number) { .number(Double($0.span.pid)) }
+        case "proc.name": return field(.string) { .text($0.span.comm) }
+        case "container.id": return field(.string) { $0.span.container.map(FieldValue.text) }
+        case "line.text", "line.level", "line.stream", "line.path":
+            var resolved: ResolvedField
+            switch name {
+            case "line.text": resolved = field(.string) { $0.line.map { .bytes($0.text) } }
+            case "line.level": resolved = field(.level) { $0.line?.level.map { .number(Double($0.rawValue)) } }
+            case "line.stream": resolved = field(.string) { $0.line.map { .text($0.stream.rawValue) } }
+            default: resolved = field(.string) { $0.line?.path.map(FieldValue.text) }
+            }
+            resolved.needsLine = true
+            return resolved
+        default:
+            break
+        }
+        if name.hasPrefix("span.tag["), name.hasSuffix("]"), let index = Int(name.dropFirst(9).dropLast()) {
+            return field(.string) { subject in
+                let tags = subject.span.summary.tags
+                let position = index < 0 ? tags.count + index : index
+                return tags.indices.contains(position) ? .text(tags[position]) : nil
+            }
+        }
+        for (prefix, source) in [("span.enter_arg.", 0), ("span.exit_arg.", 1), ("span.arg.", 2)] where name.hasPrefix(prefix) {
+            let argument = String(name.dropFirst(prefix.count))
+            guard !argument.isEmpty else { return nil }
+            var resolved: ResolvedField
+            switch source {
+            case 0: resolved = field(.argument) { RuleSubject.argument(argument, in: $0.span.enterArgs).map(FieldValue.text) }
+            case 1:
+                resolved = field(.argument) { RuleSubject.argument(argument, in: $0.span.exitArgs).map(FieldValue.text) }
+                resolved.onlyAtSpanEnd = true
+            default:
+                resolved = field(.argument) {
+                    (RuleSubject.argument(argument, in: $0.span.exitArgs)
+                        ?? RuleSubject.argument(argument, in: $0.span.enterArgs)).map(FieldValue.text)
+                }
+            }
+            return resolved
+        }
+        return nil
+    }
+
+    static let levelNames: [String: LogLevel] = [
+        "trace": .trace, "debug": .debug, "info": .info, "notice": .notice, "warning": .warning, "warn": .warning,
+        "error": .error, "critical": .critical, "fatal": .critical,
+    ]
+
+    static let statusNames = ["ok", "abandoned", "timeout", "evicted", "open"]
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Which rule files a session loads, in order.
+public struct RuleSelection: Sendable, Equatable {
+    /// Files and directories (a directory's `.yaml`/`.yml` files in name order); `builtin`
+    /// names the default rules built into spanlog. Empty: the defaults.
+    public var paths: [String] = []
+    /// With no paths: load the built-in defaults, then /etc/spanlog/rules.d/.
+    public var useDefaults = true
+
+    public static let systemDirectory = "/etc/spanlog/rules.d"
+    public static let builtinName = "builtin"
+
+    public init(paths: [String] = [], useDefaults: Bool = true) {
+        self.paths = paths
+        self.useDefaults = useDefaults
+    }
+
+    /// Reads the selected files. A path that cannot be read is an error at that path.
+    public func sources() throws(RuleLoadError) -> [RuleSource] {
+        var sources: [RuleSource] = []
+        var problems: [RuleDiagnostic] = []
+        var paths = self.paths
+        if paths.isEmpty && useDefaults {
+            paths = [Self.builtinName]
+            if FileManager.default.fileExists(atPath: Self.systemDirectory) { paths.append(Self.systemDirectory) }
+        }
+        for path in paths {
+            if path == Self.builtinName {
+                sources.append(RuleSource(name: DefaultRules.name, text: DefaultRules.text))
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                problems.append(RuleDiagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
+                                               "no such rule file or directory"))
+                continue
+            }
+            let files: [String]
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                    .map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files = [path]
+            }
+            for file in files {
+                do {
+                    sources.append(RuleSource(name: file, text: try String(contentsOfFile: file, encoding: .utf8)))
+                } catch {
+                    problems.append(RuleDiagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1),
+                                                   "cannot read: \(error.localizedDescription)"))
+                }
+            }
+        }
+        if !problems.isEmpty { throw RuleLoadError(diagnostics: problems) }
+        return sources
+    }
+
+    /// Reads and compiles the selected files.
+    public func load() throws(RuleLoadError) -> RuleSet {
+        try RuleSet.load(try sources())
+    }
+}

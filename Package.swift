@@ -65,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "spanlog-bench",
-            dependencies: ["SpanlogCore", "SpanlogRuntime"],
+            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogRuntime"],
             path: "Benchmarks/spanlog-bench"
         ),
 

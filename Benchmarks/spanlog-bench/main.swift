@@ -5,10 +5,13 @@
 //   swift run -c release spanlog-bench replay            # prints lines per second
 //   swift run -c release spanlog-bench generate FILE     # writes the capture for `spanlog replay`
 //   swift run -c release spanlog-bench runtime FILE 10   # direct engine vs a runtime session, alternating
+//   swift run -c release spanlog-bench rules FILE 10     # no rules vs 100 span-end + 10 line rules
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import SpanlogCore
+import SpanlogRules
 import SpanlogRuntime
 
 struct Workload {
@@ -155,6 +158,55 @@ func runtimeBenchmark(path: String, rounds: Int) throws {
     print("session/direct (medians): \((ratio * 1000).rounded() / 1000)")
 }
 
+/// A rule set of the size the rules issue names: 100 span-end rules and 10 line rules, shaped
+/// like real ones (a tag or argument test first, then durations, statuses, text searches).
+func benchmarkRules() -> String {
+    var yaml = ""
+    for index in 0..<100 {
+        let condition: String
+        switch index % 4 {
+        case 0: condition = "span.tags = \"svc\(index).handler\" and span.duration > \(index + 1)ms"
+        case 1: condition = "span.exit_arg.status >= 500 and span.enter_arg.user = \"\(index)\""
+        case 2: condition = "span.tag[-1] = query and span.duration > \(10 + index)s"
+        default: condition = "span.errors_total > \(index) or span.status in (abandoned, timeout)"
+        }
+        yaml += "- rule: span_rule_\(index)\n  condition: '\(condition)'\n  output: \"%span.tags %span.duration\"\n"
+    }
+    for index in 0..<10 {
+        let condition = index % 2 == 0
+            ? "line.level >= error and span.tags startswith req"
+            : "line.text contains \"failed item \(index)\" and span.depth > 0"
+        yaml += "- rule: line_rule_\(index)\n  when: line\n  condition: '\(condition)'\n  output: \"%line.text\"\n"
+    }
+    return yaml
+}
+
+/// Replay of the same capture without rules and with `benchmarkRules()`, alternating rounds.
+func rulesBenchmark(path: String, rounds: Int) throws {
+    let rulesPath = "/tmp/spanlog-bench-rules.yaml"
+    _ = FileManager.default.createFile(atPath: rulesPath, contents: Data(benchmarkRules().utf8))
+    func session(_ rules: RuleSelection?) throws -> Int {
+        var configuration = SessionConfiguration(source: .capture(path: path))
+        configuration.outputs = [.json(path: "/dev/null")]
+        configuration.rules = rules
+        return try Session(configuration).run().stats?.lines ?? 0
+    }
+    var rates: [String: [Double]] = ["without rules": [], "with 110 rules": []]
+    for _ in 0..<rounds {
+        for (name, rules) in [("without rules", nil), ("with 110 rules", RuleSelection(paths: [rulesPath]))] {
+            let started = monotonicSeconds()
+            let lines = try session(rules)
+            rates[name]!.append(Double(lines) / (monotonicSeconds() - started))
+        }
+    }
+    for name in ["without rules", "with 110 rules"] {
+        let sorted = rates[name]!.sorted()
+        print("\(name): median \(Int(sorted[sorted.count / 2])) lines/s, best \(Int(sorted.last!)) lines/s")
+    }
+    let ratio = rates["with 110 rules"]!.sorted()[rounds / 2] / rates["without rules"]!.sorted()[rounds / 2]
+    print("with/without (medians): \((ratio * 1000).rounded() / 1000)")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "generate":
@@ -177,10 +229,16 @@ case "runtime":
         exit(2)
     }
     try runtimeBenchmark(path: path, rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
+case "rules":
+    guard let path = arguments.dropFirst().first else {
+        print("usage: spanlog-bench rules FILE [ROUNDS]")
+        exit(2)
+    }
+    try rulesBenchmark(path: path, rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
 case "replay", nil:
     let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 3
     replayBenchmark(Workload().capture(), rounds: rounds)
 default:
-    print("usage: spanlog-bench [replay [ROUNDS] | generate FILE | runtime FILE [ROUNDS]]")
+    print("usage: spanlog-bench [replay [ROUNDS] | generate FILE | runtime FILE [ROUNDS] | rules FILE [ROUNDS]]")
     exit(2)
 }

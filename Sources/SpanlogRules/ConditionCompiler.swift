@@ -104,8 +104,12 @@ struct ConditionCompiler {
         if field.onlyAtSpanEnd, let trigger, trigger != .spanEnd, field.type != .status {
             warning(origin, reference.offset, "\(field.name) is only known when the span ends: this comparison is always false while it is open")
         }
-        let read = field.read
-        if op == .exists { return { read($0) != nil } }
+        if op == .exists {
+            if let number = field.number { return { number($0) != nil } }
+            if let text = field.text { return { text($0) { _ in true } != nil } }
+            let read = field.read
+            return { read($0) != nil }
+        }
 
         // Lists named inside `in (…)` expand to their items.
         var literals: [LiteralValue] = []
@@ -159,13 +163,14 @@ struct ConditionCompiler {
                                          origin: ConditionOrigin) -> Predicate {
         let numbers = literals.compactMap { number($0, for: field, origin: origin) }
         guard numbers.count == literals.count, let first = numbers.first else { return { _ in false } }
-        let read = field.read
-        let isArgument = field.type == .argument
-        @inline(__always) func value(_ subject: RuleSubject) -> Double? {
-            switch read(subject) {
-            case .number(let number): number
-            case .text(let text) where isArgument: Double(text)
-            default: nil
+        let value: (RuleSubject) -> Double?
+        if let number = field.number {
+            value = number
+        } else {
+            // An argument: text that may hold a number.
+            let read = field.read
+            value = { subject in
+                if case .text(let text)? = read(subject) { Double(text) } else { nil }
             }
         }
         switch op {
@@ -202,27 +207,27 @@ struct ConditionCompiler {
             }
         }
         guard let first = strings.first else { return { _ in false } }
-        let read = field.read
+        guard let read = field.text else { return error(origin, literals[0].offset, "\(field.name) is not text") }
         let needle = Array(first.utf8)
         if op.isOrdering {
             return error(origin, literals[0].offset, "'\(op.rawValue)' compares numbers; \(field.name) is text")
         }
         switch op {
         case .equal:
-            return { TextMatch.with(read($0)) { TextMatch.equal($0, needle) } ?? false }
+            return { read($0) { TextMatch.equal($0, needle) } ?? false }
         case .notEqual:
-            return { TextMatch.with(read($0)) { !TextMatch.equal($0, needle) } ?? false }
+            return { read($0) { !TextMatch.equal($0, needle) } ?? false }
         case .contains:
-            return { TextMatch.with(read($0)) { TextMatch.contains($0, needle) } ?? false }
+            return { read($0) { TextMatch.contains($0, needle) } ?? false }
         case .icontains:
             let lowered = needle.map(TextMatch.lowercase)
-            return { TextMatch.with(read($0)) { TextMatch.containsIgnoringCase($0, lowered) } ?? false }
+            return { read($0) { TextMatch.containsIgnoringCase($0, lowered) } ?? false }
         case .startswith:
-            return { TextMatch.with(read($0)) { $0.starts(with: needle) } ?? false }
+            return { read($0) { $0.starts(with: needle) } ?? false }
         case .endswith:
-            return { TextMatch.with(read($0)) { $0.count >= needle.count && $0.suffix(needle.count).elementsEqual(needle) } ?? false }
+            return { read($0) { $0.count >= needle.count && $0.suffix(needle.count).elementsEqual(needle) } ?? false }
         case .glob:
-            return { TextMatch.with(read($0)) { fnmatch(first, String(decoding: $0, as: UTF8.self), 0) == 0 } ?? false }
+            return { read($0) { fnmatch(first, String(decoding: $0, as: UTF8.self), 0) == 0 } ?? false }
         case .matches:
             let regex: Regex<AnyRegexOutput>
             do {
@@ -230,10 +235,10 @@ struct ConditionCompiler {
             } catch {
                 return self.error(origin, literals[0].offset, "\(literals[0].text) is not a valid regular expression: \(error)")
             }
-            return { TextMatch.with(read($0)) { String(decoding: $0, as: UTF8.self).contains(regex) } ?? false }
+            return { read($0) { String(decoding: $0, as: UTF8.self).contains(regex) } ?? false }
         case .in:
             let set = Set(strings)
-            return { TextMatch.with(read($0)) { set.contains(String(decoding: $0, as: UTF8.self)) } ?? false }
+            return { read($0) { set.contains(String(decoding: $0, as: UTF8.self)) } ?? false }
         default:
             return error(origin, literals[0].offset, "'\(op.rawValue)' does not apply to \(field.name)")
         }
@@ -242,15 +247,11 @@ struct ConditionCompiler {
 
 /// Byte-level text tests: a line is matched without turning it into a String.
 enum TextMatch {
-    @inline(__always) static func with(_ value: FieldValue?, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool? {
-        switch value {
-        case .text(var text)?: return text.withUTF8(body)
-        case .bytes(let bytes)?: return bytes.withUnsafeBufferPointer(body)
-        case .number(let number)?:
-            var text = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-            return text.withUTF8(body)
-        case nil: return nil
-        }
+    /// A string's UTF-8 bytes without copying it (native strings are contiguous).
+    @inline(__always) static func withBytes(of string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = string
+        return copy.withUTF8(body)
     }
 
     @inline(__always) static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {

@@ -21,6 +21,10 @@ public final class RuleEvaluator: RecordProcessor {
     private var nextInFlightCheck: Int64 = 0
     private var alerts = 0
     private var suppressed = 0
+    /// Line rules: the subject of the last line's span. Consecutive lines mostly share a span,
+    /// so it is asked for once and its counts kept up here; any span's end drops it (a child's
+    /// errors change its parent's total).
+    private var lineSubject: RuleSubject?
 
     /// In-flight rules are checked at most this often.
     static let inFlightInterval: Int64 = 100_000_000
@@ -61,15 +65,16 @@ public final class RuleEvaluator: RecordProcessor {
 
     public func process(_ record: Record, forward: (Record) -> Void) {
         switch record {
+        case .line(let line) where !lineRules.isEmpty:
+            if line.timestamp > now { now = line.timestamp }
+            forward(record)
+            if let uid = line.span?.uid { evaluateLineRules(line, in: uid, forward: forward) }
         case .line(let line):
             if line.timestamp > now { now = line.timestamp }
             forward(record)
-            if !lineRules.isEmpty, let uid = line.span?.uid, let span = spans?.openSpan(uid, now: line.timestamp) {
-                let subject = RuleSubject(span: span, line: line)
-                for index in lineRules { evaluate(index, subject, at: line.timestamp, forward: forward) }
-            }
         case .span(var span):
             if span.end > now { now = span.end }
+            lineSubject = nil
             if !spanEndRules.isEmpty {
                 let before = alerts
                 let subject = RuleSubject(span: span)
@@ -92,9 +97,31 @@ public final class RuleEvaluator: RecordProcessor {
         if !inFlightRules.isEmpty, self.now >= nextInFlightCheck { checkInFlight(forward: forward) }
     }
 
+    private func evaluateLineRules(_ line: LineRecord, in uid: SpanUID, forward: (Record) -> Void) {
+        if lineSubject?.span.summary.uid == uid {
+            // The engine counted this line into the span before emitting it; do the same here.
+            lineSubject!.span.lines += 1
+            if let level = line.level, level >= .error {
+                lineSubject!.span.errors += 1
+                lineSubject!.span.errorsTotal += 1
+            }
+            lineSubject!.span.end = max(lineSubject!.span.end, line.timestamp)
+        } else {
+            // A line attributed to a span that has ended since has no open span to show.
+            guard let span = spans?.openSpan(uid, now: line.timestamp) else { return }
+            lineSubject = RuleSubject(span: span)
+        }
+        // Moved out and back rather than copied: a copy retains every field, for every line.
+        var subject = lineSubject.take()!
+        subject.setLine(line)
+        for index in lineRules { evaluate(index, subject, line: line, at: line.timestamp, forward: forward) }
+        lineSubject = consume subject
+    }
+
     /// Runs one rule; true when its condition matched (whether the alert was sent or throttled).
     @discardableResult
-    private func evaluate(_ index: Int, _ subject: RuleSubject, at timestamp: Int64, forward: (Record) -> Void) -> Bool {
+    private func evaluate(_ index: Int, _ subject: RuleSubject, line: LineRecord? = nil, at timestamp: Int64,
+                          forward: (Record) -> Void) -> Bool {
         let rule = ruleSet.rules[index]
         guard rule.condition(subject) else { return false }
         var suppressedBefore = 0
@@ -111,7 +138,7 @@ public final class RuleEvaluator: RecordProcessor {
         alerts += 1
         forward(.alert(AlertRecord(timestamp: timestamp, rule: rule.name, priority: rule.priority,
                                    message: rule.output.render(subject), trigger: rule.trigger, span: subject.span,
-                                   line: subject.line, suppressed: suppressedBefore)))
+                                   line: line, suppressed: suppressedBefore)))
         return true
     }
 

@@ -11,8 +11,9 @@ public struct RuleSource: Sendable {
     }
 }
 
-/// One compiled rule, ready to run.
-public struct Rule {
+/// One compiled rule, ready to run. A class: it runs for every span or line, and copying a
+/// struct of closures per evaluation cost more than the evaluation.
+public final class Rule {
     public let name: String
     public let description: String
     public let priority: AlertPriority
@@ -23,6 +24,19 @@ public struct Rule {
     let condition: Predicate
     let output: OutputTemplate
     let throttle: ThrottleSpec?
+
+    init(name: String, description: String, priority: AlertPriority, trigger: AlertTrigger, openLongerThan: Int64,
+         location: SourceLocation, condition: @escaping Predicate, output: OutputTemplate, throttle: ThrottleSpec?) {
+        self.name = name
+        self.description = description
+        self.priority = priority
+        self.trigger = trigger
+        self.openLongerThan = openLongerThan
+        self.location = location
+        self.condition = condition
+        self.output = output
+        self.throttle = throttle
+    }
 }
 
 /// Compiled rules, in load order, and what loading them said (warnings).

@@ -75,6 +75,11 @@ struct RulesCommandTests {
         #expect(lines[header].contains("failed"))
         #expect(lines[header + 1] == "    ! ERROR failed_checkout: checkout failed with 500")
 
+        let live = try Spanlog.run(["replay", scratch.path("shop.cap"), "--rules", scratch.path("shop.yaml"), "--color", "never"])
+        let liveLines = live.stdout.split(separator: "\n").map(String.init)
+        let spanLine = try #require(liveLines.firstIndex { $0.contains("✗ request#") && $0.contains("status=500") })
+        #expect(liveLines[spanLine + 1] == "    ! ERROR failed_checkout: checkout failed with 500")
+
         // With the defaults, the same capture raises the built-in alerts.
         let defaults = try Spanlog.run(["replay", scratch.path("shop.cap"), "--format", "json"])
         let rules = Set(jsonRecords(defaults.stdout).filter { $0["type"] as? String == "alert" }.compactMap { $0["rule"] as? String })

@@ -46,12 +46,22 @@ let package = Package(
             dependencies: ["SpanlogCore", .product(name: "Yams", package: "Yams")]
         ),
 
+        // The journald output: the only module that knows libsystemd.
+        .target(
+            name: "CSpanlogJournal",
+            linkerSettings: [.linkedLibrary("systemd")]
+        ),
+        .target(
+            name: "SpanlogJournal",
+            dependencies: ["SpanlogCore", "CSpanlogJournal"]
+        ),
+
         // A session: a source (the collector or a capture file) → the engine → every output;
         // the poll loop, signals and the traced command. Only the runtime controls processes.
         .target(name: "CSpanlogProcess"),
         .target(
             name: "SpanlogRuntime",
-            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "CSpanlogProcess"]
+            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "SpanlogJournal", "CSpanlogProcess"]
         ),
 
         // Argument parsing and wiring: builds a session, prints its errors, maps them to exit codes.
@@ -59,6 +69,7 @@ let package = Package(
             name: "spanlog",
             dependencies: [
                 "SpanlogCore",
+                "SpanlogRules",
                 "SpanlogRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -77,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "SpanlogRulesTests",
             dependencies: ["SpanlogCore", "SpanlogRules"]
+        ),
+        .testTarget(
+            name: "SpanlogJournalTests",
+            dependencies: ["SpanlogCore", "SpanlogJournal"]
         ),
         .testTarget(
             name: "SpanlogRuntimeTests",

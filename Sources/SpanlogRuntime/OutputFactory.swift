@@ -2,12 +2,13 @@
 import Glibc
 #endif
 import SpanlogCore
+import SpanlogJournal
 
 /// Opens the outputs a session was asked for and builds their renderers.
 enum OutputFactory {
-    static func channels(for specs: [OutputSpec], style: TextViewStyle,
+    static func channels(for specs: [OutputSpec], style: TextViewStyle, journal: JournalOutput.Options,
                          environment: [String: String]) throws(SessionError) -> [OutputChannel] {
-        let toStandardOutput = specs.filter { $0.path == nil }
+        let toStandardOutput = specs.filter(\.isStandardOutput)
         if toStandardOutput.count > 1 {
             throw SessionError(.usage, what: "outputs \(toStandardOutput.map(\.description).joined(separator: " and ")) both write to standard output",
                                why: "their records would interleave",
@@ -16,8 +17,17 @@ enum OutputFactory {
         var channels: [OutputChannel] = []
         for spec in specs {
             let health = OutputHealth()
+            let path: String?
+            switch spec {
+            case .journald:
+                channels.append(OutputChannel(name: spec.description, sink: JournalOutput(options: journal, health: health),
+                                              health: health))
+                continue
+            case .text(let textPath), .json(let textPath):
+                path = textPath
+            }
             let output: FileDescriptorOutput
-            if let path = spec.path {
+            if let path {
                 let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard fd >= 0 else {
                     throw SessionError(.io, what: "cannot open output \(spec)", why: String(cString: strerror(errno)),
@@ -28,15 +38,14 @@ enum OutputFactory {
                 output = FileDescriptorOutput(fd: STDOUT_FILENO, health: health)
             }
             let sink: RecordSink
-            switch spec {
-            case .json:
+            if case .json = spec {
                 sink = JSONRenderer(output: output)
-            case .text:
+            } else {
                 let color = style.usesColor(isTerminal: output.isTerminal, environment: environment)
                 sink = TextRenderer(output: output, mode: style.grouped ? .grouped : .live, color: color)
             }
             channels.append(OutputChannel(name: spec.description, sink: sink, health: health,
-                                          isStandardOutput: spec.path == nil))
+                                          isStandardOutput: path == nil))
         }
         return channels
     }

@@ -1,11 +1,16 @@
 /// One output as the user names it on the command line or in the service's config:
-/// `text[:PATH]`, `json[:PATH]` (no path or `-` is standard output).
+/// `text[:PATH]`, `json[:PATH]` (no path or `-` is standard output), `journald`.
 public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
     case text(path: String?)
     case json(path: String?)
+    case journald
 
-    /// Parses `text`, `text:PATH`, `json`, `json:PATH`.
+    /// Parses `text`, `text:PATH`, `json`, `json:PATH`, `journald`.
     public init(parsing word: String) throws(SessionError) {
+        if word == "journald" {
+            self = .journald
+            return
+        }
         let kind = word.prefix { $0 != ":" }
         let rest = word.dropFirst(kind.count)
         let path: String? = rest.isEmpty ? nil : String(rest.dropFirst())
@@ -20,15 +25,16 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
         case "json": self = .json(path: normalized)
         default:
             throw SessionError(.usage, what: "unknown output '\(word)'",
-                               why: "spanlog writes text or json",
-                               fix: "use --output text[:PATH] or --output json[:PATH]")
+                               why: "spanlog writes text, json or journald",
+                               fix: "use --output text[:PATH], --output json[:PATH] or --output journald")
         }
     }
 
-    /// Where the output writes, nil for standard output.
-    public var path: String? {
+    /// Whether the output writes to spanlog's standard output.
+    public var isStandardOutput: Bool {
         switch self {
-        case .text(let path), .json(let path): path
+        case .text(let path), .json(let path): path == nil
+        case .journald: false
         }
     }
 
@@ -36,6 +42,7 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .text(let path): "text" + (path.map { ":" + $0 } ?? "")
         case .json(let path): "json" + (path.map { ":" + $0 } ?? "")
+        case .journald: "journald"
         }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import SpanlogCollector
 import SpanlogCore
+import SpanlogJournal
 import SpanlogRules
 
 /// One tracing session: a source (the live collector, or a capture file) → the engine → every
@@ -25,7 +26,7 @@ public final class Session {
     public func run() throws(SessionError) -> SessionOutcome {
         SignalWatch.ignoreBrokenPipes()
         let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
-                                                  environment: configuration.environment)
+                                                  journal: JournalOutput.Options(includeSpans: configuration.journaldSpans), environment: configuration.environment)
             + configuration.extraOutputs
         var processors: [RecordProcessor] = []
         if let selection = configuration.rules, !channels.isEmpty {

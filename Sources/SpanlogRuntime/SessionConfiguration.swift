@@ -22,6 +22,8 @@ public struct SessionConfiguration {
     /// Outputs built by the caller (tests, embedders), beside `outputs`.
     public var extraOutputs: [OutputChannel] = []
     public var textStyle = TextViewStyle()
+    /// The journald output also sends span ends (`--journald-spans`).
+    public var journaldSpans = false
     /// Rules to run on the records (nil: none). SIGHUP loads them again.
     public var rules: RuleSelection?
     public var collector = CollectorOptions()

@@ -12,12 +12,18 @@ extension TextViewStyle.ColorChoice: ExpressibleByArgument {}
 /// records.
 struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("output"),
-            help: ArgumentHelp("Send records here (repeatable): text[:PATH] or json[:PATH]; no path or '-' is standard output.",
+            help: ArgumentHelp("Send records here (repeatable): text[:PATH], json[:PATH] or journald; no path or '-' is standard output.",
                                valueName: "output"))
     var outputs: [String] = []
 
     @Option(help: "Short form of --output: 'text' for people, 'json' for one JSON object per line, on standard output.")
     var format: OutputFormat?
+
+    @Flag(help: "Short form of --output journald: each line and alert as a structured journal entry (SPAN_TAGS=…, SPANLOG_RULE=…).")
+    var journald = false
+
+    @Flag(help: "journald output: also send an entry when a span ends (SPAN_DURATION_NS, SPAN_STATUS).")
+    var journaldSpans = false
 
     @Flag(help: "Text view: print each span as a block when it ends, its lines and child spans nested under it.")
     var group = false
@@ -44,6 +50,9 @@ struct OutputOptions: ParsableArguments {
         if let spanTimeout, DurationParser.nanoseconds(spanTimeout) == nil {
             throw ValidationError("--span-timeout '\(spanTimeout)' is not a duration; write it like 500ms, 30s or 2m.")
         }
+        if journaldSpans && !resolvedOutputs.contains(.journald) {
+            throw ValidationError("--journald-spans applies to the journald output; add --journald.")
+        }
         if group && !resolvedOutputs.contains(where: { if case .text = $0 { true } else { false } }) {
             throw ValidationError("--group applies to the text view; add --output text, or drop --group.")
         }
@@ -57,7 +66,13 @@ struct OutputOptions: ParsableArguments {
         switch format {
         case .json: outputs.append(.json(path: nil))
         case .text: outputs.append(.text(path: nil))
-        case nil: if outputs.isEmpty { outputs.append(.text(path: nil)) }
+        case nil: break
+        }
+        if journald { outputs.append(.journald) }
+        // The text view on the terminal unless something else writes there: `--journald`
+        // alone still shows the run.
+        if !outputs.contains(where: \.isStandardOutput) && format == nil && self.outputs.isEmpty {
+            outputs.append(.text(path: nil))
         }
         return outputs
     }
@@ -65,6 +80,7 @@ struct OutputOptions: ParsableArguments {
     func apply(to configuration: inout SessionConfiguration) {
         configuration.outputs = resolvedOutputs
         configuration.textStyle = TextViewStyle(grouped: group, color: color)
+        configuration.journaldSpans = journaldSpans
         configuration.engine.maxLineBytes = maxLineBytes
         configuration.engine.maxOpenSpans = maxOpenSpans
         configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)

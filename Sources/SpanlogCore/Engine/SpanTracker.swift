@@ -155,7 +155,8 @@ struct SpanTracker {
         nextSequence += 1
         let key = SpanKey(id: resolvedID, tags: marker.tags)
         let instance = SpanInstance(
-            summary: SpanSummary(uid: uid, id: resolvedID, tags: marker.tags), key: key, idKind: marker.id,
+            summary: SpanSummary(uid: uid, id: resolvedID, tags: marker.tags, parent: parent?.summary.uid,
+                                 enterArgs: marker.args), key: key, idKind: marker.id,
             parent: parent, pid: pid, tid: tid, start: timestamp, enterArgs: marker.args, owner: owner)
         openByKey[key, default: []].append(instance)
         if let owner { insert(instance, into: owner) }

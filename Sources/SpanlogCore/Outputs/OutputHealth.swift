@@ -31,5 +31,17 @@ public final class OutputHealth {
         if failure == .closed { isGone = true }
     }
 
+    /// A problem that has lost nothing yet (entries held back to be delivered later): reported
+    /// like a failure, counted only if what is held back is finally lost (`countLost`).
+    public func notice(_ failure: Failure) {
+        if firstFailure == nil { firstFailure = failure }
+        onFailure?()
+    }
+
+    public func countLost(writes: Int, bytes: Int) {
+        failedWrites += writes
+        lostBytes += bytes
+    }
+
     public var hasFailed: Bool { firstFailure != nil }
 }

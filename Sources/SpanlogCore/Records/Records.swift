@@ -17,10 +17,23 @@ public struct SpanUID: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The part of a span that a line record carries.
-public struct SpanSummary: Hashable, Sendable {
+public struct SpanSummary: Sendable {
     public var uid: SpanUID
     public var id: Int64
     public var tags: [String]
+    /// The enclosing span at enter time; and the enter args, for outputs that annotate each
+    /// line with them (journald). JSON line records show only uid, id and tags.
+    public var parent: SpanUID?
+    public var enterArgs: [(name: String, value: String)]
+
+    public init(uid: SpanUID, id: Int64, tags: [String], parent: SpanUID? = nil,
+                enterArgs: [(name: String, value: String)] = []) {
+        self.uid = uid
+        self.id = id
+        self.tags = tags
+        self.parent = parent
+        self.enterArgs = enterArgs
+    }
 
     /// Tags joined with `.`, as written in the marker.
     public var tagPath: String { tags.joined(separator: ".") }

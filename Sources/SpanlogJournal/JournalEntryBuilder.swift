@@ -1,0 +1,106 @@
+import SpanlogCore
+
+/// Turns records into journal entries (docs/journald.md has the field list). Every name comes
+/// from this file or from `JournalField.argumentName`: no text of a traced program can choose one.
+struct JournalEntryBuilder {
+    /// Also send an entry when a span ends (`--journald-spans`).
+    var includeSpans = false
+
+    func entry(for record: Record) -> JournalEntry? {
+        var entry = JournalEntry()
+        switch record {
+        case .line(let line):
+            entry.add("MESSAGE", bytes: line.text)
+            entry.add("MESSAGE_ID", JournalMessageID.line)
+            entry.add("PRIORITY", String(Self.priority(of: line.level)))
+            entry.add("SYSLOG_IDENTIFIER", line.comm)
+            entry.add("OBJECT_PID", String(line.pid))
+            entry.add("SPANLOG_TID", String(line.tid))
+            entry.add("LOG_STREAM", line.stream.rawValue)
+            if let path = line.path { entry.add("LOG_PATH", path) }
+            if let level = line.level { entry.add("LOG_LEVEL", level.name) }
+            if line.truncated { entry.add("SPANLOG_TRUNCATED", "1") }
+            if let span = line.span { addSpan(span, to: &entry) }
+        case .span(let span):
+            guard includeSpans else { return nil }
+            let message = "span \(span.summary.tagPath) \(span.status.rawValue) after \(DurationFormatter.string(nanoseconds: span.durationNanoseconds)) (lines=\(span.lines) errors=\(span.errorsTotal))"
+            entry.add("MESSAGE", message)
+            entry.add("MESSAGE_ID", JournalMessageID.spanEnd)
+            entry.add("PRIORITY", span.looksFailed || span.status != .ok ? "4" : "6")
+            addSpanRecord(span, to: &entry)
+            entry.add("SPAN_LINES", String(span.lines))
+            entry.add("SPAN_ERRORS", String(span.errors))
+            entry.add("SPAN_ERRORS_TOTAL", String(span.errorsTotal))
+            addArguments(span.exitArgs, prefix: "SPAN_EXIT_ARG_", to: &entry)
+        case .alert(let alert):
+            entry.add("MESSAGE", alert.message)
+            entry.add("MESSAGE_ID", JournalMessageID.alert)
+            entry.add("PRIORITY", String(alert.priority.syslogValue))
+            entry.add("SPANLOG_RULE", alert.rule)
+            entry.add("SPANLOG_TRIGGER", alert.trigger.rawValue)
+            if alert.suppressed > 0 { entry.add("SPANLOG_SUPPRESSED", String(alert.suppressed)) }
+            addSpanRecord(alert.span, to: &entry)
+            if let line = alert.line {
+                entry.add("LOG_STREAM", line.stream.rawValue)
+                if let path = line.path { entry.add("LOG_PATH", path) }
+            }
+        case .warning(let warning):
+            entry.add("MESSAGE", "spanlog: \(warning.kind.rawValue): \(warning.message)")
+            entry.add("MESSAGE_ID", JournalMessageID.warning)
+            entry.add("PRIORITY", "4")
+            entry.add("SPANLOG_WARNING", warning.kind.rawValue)
+            if let pid = warning.pid { entry.add("OBJECT_PID", String(pid)) }
+        case .stats:
+            return nil
+        }
+        return entry
+    }
+
+    /// A line's level as a syslog priority; a line without one is informational.
+    static func priority(of level: LogLevel?) -> Int {
+        switch level {
+        case .critical?: 2
+        case .error?: 3
+        case .warning?: 4
+        case .notice?: 5
+        case .info?, nil: 6
+        case .debug?, .trace?: 7
+        }
+    }
+
+    private func addSpan(_ span: SpanSummary, to entry: inout JournalEntry) {
+        entry.add("SPAN_UID", span.uid.description)
+        entry.add("SPAN_ID", String(span.id))
+        entry.add("SPAN_TAGS", span.tagPath)
+        if let parent = span.parent { entry.add("SPAN_PARENT_UID", parent.description) }
+        addArguments(span.enterArgs, prefix: "SPAN_ARG_", to: &entry)
+    }
+
+    private func addSpanRecord(_ span: SpanRecord, to entry: inout JournalEntry) {
+        entry.add("SYSLOG_IDENTIFIER", span.comm)
+        entry.add("OBJECT_PID", String(span.pid))
+        entry.add("SPAN_UID", span.summary.uid.description)
+        entry.add("SPAN_ID", String(span.summary.id))
+        entry.add("SPAN_TAGS", span.summary.tagPath)
+        if let parent = span.parent { entry.add("SPAN_PARENT_UID", parent.description) }
+        entry.add("SPAN_DURATION_NS", String(span.durationNanoseconds))
+        entry.add("SPAN_STATUS", span.status.rawValue)
+        if let container = span.container { entry.add("SPAN_CONTAINER", container) }
+        addArguments(span.enterArgs, prefix: "SPAN_ARG_", to: &entry)
+    }
+
+    /// Arguments under a fixed prefix; past the iovec budget they are counted, not sent (too
+    /// many fields would lose the whole entry).
+    private func addArguments(_ args: [(name: String, value: String)], prefix: String, to entry: inout JournalEntry) {
+        var omitted = 0
+        for (name, value) in args {
+            let cost = value.utf8.contains(0x0A) ? 5 : 2
+            guard entry.iovecCost + cost <= JournalField.maxIOVecs - JournalField.reservedIOVecs else {
+                omitted += 1
+                continue
+            }
+            entry.add(name: JournalField.argumentName(prefix: prefix, name), value)
+        }
+        if omitted > 0 { entry.add("SPANLOG_ARGS_OMITTED", String(omitted)) }
+    }
+}

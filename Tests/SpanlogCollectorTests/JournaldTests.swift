@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+/// Why the journald tests cannot run here, or nil.
+enum JournaldSupport {
+    static let skipReason: String? = {
+        if let reason = KernelSupport.skipReason { return reason }
+        if access("/lib/systemd/systemd-journald", X_OK) != 0 { return "systemd-journald is not installed (Debian's systemd package)" }
+        if access("/usr/bin/unshare", X_OK) != 0 { return "unshare is not installed (util-linux)" }
+        return nil
+    }()
+}
+
+/// A journal entry as `journalctl -o json` prints it: text fields are strings, binary ones
+/// arrays of bytes, repeated fields arrays of those.
+struct JournalEntry {
+    let fields: [String: Any]
+
+    func string(_ name: String) -> String? { fields[name] as? String }
+
+    func bytes(_ name: String) -> [UInt8]? {
+        if let text = fields[name] as? String { return Array(text.utf8) }
+        return (fields[name] as? [Any])?.compactMap { ($0 as? NSNumber)?.uint8Value }
+    }
+
+    static func read(_ path: String) -> [JournalEntry] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]).map(JournalEntry.init)
+        }
+    }
+}
+
+/// Real systemd-journald, private to each test (its own mount namespace), read back with journalctl.
+@Suite(.serialized, .enabled(if: JournaldSupport.skipReason == nil, Comment(rawValue: JournaldSupport.skipReason ?? "")))
+struct JournaldTests {
+    static let lineID = "6b1e4a0c2f8d4c1b9a7e3d5f0c2b4a61"
+    static let spanID = "3c9f7e2a1b5d4e8f8a6c0d2e4f1b3a72"
+    static let alertID = "a8d2c4e6f0b1437d9e5a7c3b1d0f2e83"
+
+    func scenario(_ workspace: Workspace, _ script: String) throws -> Int32 {
+        try workspace.write("scenario.sh", script)
+        let runner = try workspace.workload("journald-ns.sh")
+        return try workspace.runTool("/bin/bash", [runner, workspace.path("scenario.sh")])
+    }
+
+    @Test func linesSpanEndsAndAlertsArriveWithEveryFieldAndNoArgumentCanSpoofOne() throws {
+        let workspace = try Workspace()
+        let longName = String(repeating: "n", count: 200)
+        try workspace.write("job.sh", """
+            echo '>:t:checkout:user=42,_PID=1,MESSAGE=spoof,priority=0,a b=x,=empty,\(longName)=long:' > /dev/null
+            echo '[">", "t", ["checkout", "pay"], [{"note": "two\\nlines"}]]' > /dev/null
+            echo "ERROR card declined"
+            printf 'bin\\000ary\\377 tail\\n'
+            sleep 0.3
+            echo '<:t:checkout.pay::' > /dev/null
+            echo '<:t:checkout:status=500:' > /dev/null
+            """)
+        let status = try scenario(workspace, """
+            start_journald
+            \(SpanlogBinary.url.path) run --journald --journald-spans --output json:\(workspace.path("records.jsonl")) \\
+                -- /bin/bash \(workspace.path("job.sh")) > \(workspace.path("spanlog.out")) 2> \(workspace.path("spanlog.err"))
+            echo "status $?" >> \(workspace.path("spanlog.err"))
+            dump_journal \(workspace.path("all.jsonl"))
+            dump_journal \(workspace.path("tagged.jsonl")) SPAN_TAGS=checkout
+            dump_journal \(workspace.path("alerts.jsonl")) SPANLOG_RULE=span_reported_failure -p err
+            """)
+        #expect(status == 0)
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(stderr.contains("status 0"), "\(stderr)")
+        let entries = JournalEntry.read(workspace.path("all.jsonl")).filter { $0.string("MESSAGE_ID") != nil }
+
+        let line = try #require(entries.first { $0.string("MESSAGE") == "ERROR card declined" }, "\(entries.map(\.fields))")
+        #expect(line.string("MESSAGE_ID") == Self.lineID)
+        #expect(line.string("PRIORITY") == "3")
+        #expect(line.string("SYSLOG_IDENTIFIER") == "bash")
+        #expect(line.string("LOG_STREAM") == "stdout")
+        #expect(line.string("SPAN_TAGS") == "checkout.pay")
+        #expect(line.string("SPAN_ID") != nil && line.string("SPAN_UID") != nil && line.string("SPAN_PARENT_UID") != nil)
+        let pid = try #require(line.string("OBJECT_PID"))
+        #expect(line.string("OBJECT_COMM") == "bash", "journald attaches the writer's own metadata")
+        #expect(line.string("_PID") != pid, "_PID is spanlog's, set by journald")
+        #expect(line.bytes("SPAN_ARG_NOTE") == Array("two\nlines".utf8), "a multi-line value arrives intact")
+
+        // The hostile names of the outer span, seen on its span-end entry.
+        let outer = try #require(entries.first { $0.string("MESSAGE_ID") == Self.spanID && $0.string("SPAN_TAGS") == "checkout" })
+        #expect(outer.string("SPAN_STATUS") == "ok")
+        #expect(Int(outer.string("SPAN_DURATION_NS") ?? "") ?? 0 > 300_000_000)
+        #expect(outer.string("SPAN_ARG__PID") == "1" && outer.string("_PID") != "1")
+        #expect(outer.string("SPAN_ARG_MESSAGE") == "spoof" && outer.string("MESSAGE")?.hasPrefix("span checkout") == true)
+        #expect(outer.string("SPAN_ARG_PRIORITY") == "0" && outer.string("PRIORITY") == "4")
+        #expect(outer.string("SPAN_ARG_A_B") == "x")
+        #expect(outer.string("SPAN_ARG_") == "empty")
+        #expect(outer.string("SPAN_ARG_" + String(repeating: "N", count: 55)) == "long", "names are cut to 64 bytes")
+        #expect(outer.string("SPAN_EXIT_ARG_STATUS") == "500")
+
+        let binary = try #require(entries.first { $0.bytes("MESSAGE")?.starts(with: Array("bin".utf8)) == true })
+        #expect(binary.bytes("MESSAGE") == [0x62, 0x69, 0x6E, 0x00, 0x61, 0x72, 0x79, 0xFF, 0x20, 0x74, 0x61, 0x69, 0x6C])
+
+        let alerts = JournalEntry.read(workspace.path("alerts.jsonl"))
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.string("MESSAGE_ID") == Self.alertID)
+        #expect(alerts.first?.string("PRIORITY") == "3")
+        #expect(alerts.first?.string("SPAN_STATUS") == "ok")
+        #expect(alerts.first?.string("SPAN_TAGS") == "checkout")
+        let tagged = JournalEntry.read(workspace.path("tagged.jsonl"))
+        #expect(tagged.count >= 3, "journalctl SPAN_TAGS=checkout finds the entries")
+    }
+
+    @Test func aOneMebibyteLineArrives() throws {
+        let workspace = try Workspace()
+        let status = try scenario(workspace, """
+            start_journald
+            \(SpanlogBinary.url.path) run --journald --max-line-bytes 2000000 --max-write-bytes 65536 --output json:/dev/null \\
+                -- /usr/bin/python3 -c 'import os
+            [os.write(1, b"x" * 65536) for _ in range(16)]; os.write(1, b"\\n")' > /dev/null 2>&1
+            dump_journal \(workspace.path("all.jsonl")) SYSLOG_IDENTIFIER=python3
+            """)
+        #expect(status == 0)
+        let entries = JournalEntry.read(workspace.path("all.jsonl"))
+        let big = entries.compactMap { $0.bytes("MESSAGE") }.first { $0.count > 1_000_000 }
+        #expect(big?.count == 1 << 20)
+    }
+
+    @Test func aSpanWithMoreArgumentsThanJournaldTakesStillArrivesWithTheRestCounted() throws {
+        let workspace = try Workspace()
+        let args = (0..<1100).map { "a\($0)=\($0)" }.joined(separator: ",")
+        try workspace.write("job.sh", "echo '>:t:wide:\(args):' > /dev/null\necho 'inside the wide span'\necho '<:t:wide::' > /dev/null\n")
+        let status = try scenario(workspace, """
+            start_journald
+            \(SpanlogBinary.url.path) run --journald --output json:/dev/null -- /bin/bash \(workspace.path("job.sh")) > /dev/null 2>&1
+            dump_journal \(workspace.path("wide.jsonl")) SPAN_TAGS=wide
+            """)
+        #expect(status == 0)
+        let entry = try #require(JournalEntry.read(workspace.path("wide.jsonl")).first)
+        #expect(entry.string("MESSAGE") == "inside the wide span")
+        let argumentFields = entry.fields.keys.filter { $0.hasPrefix("SPAN_ARG_") }.count
+        #expect(argumentFields > 400 && argumentFields < 512, "every field costs sd_journal_sendv two iovecs of its 1024")
+        #expect(Int(entry.string("SPANLOG_ARGS_OMITTED") ?? "") == 1100 - argumentFields)
+    }
+
+    @Test func journaldStoppedAndRestartedMidRunLosesNothingAndIsReportedOnce() throws {
+        let workspace = try Workspace()
+        for fifo in ["go1", "go2"] { #expect(mkfifo(workspace.path(fifo), 0o600) == 0) }
+        try workspace.write("job.sh", """
+            echo "line before"
+            read _ < \(workspace.path("go1"))
+            echo "line during"
+            read _ < \(workspace.path("go2"))
+            echo "line after"
+            """)
+        let records = workspace.path("records.jsonl")
+        let status = try scenario(workspace, """
+            wait_for() { for _ in $(seq 400); do grep -q "$1" \(records) 2>/dev/null && return 0; sleep 0.025; done; return 1; }
+            start_journald
+            \(SpanlogBinary.url.path) run --journald --output json:\(records) -- /bin/bash \(workspace.path("job.sh")) \\
+                > /dev/null 2> \(workspace.path("spanlog.err")) &
+            spanlog=$!
+            wait_for "line before"
+            stop_journald
+            echo go > \(workspace.path("go1"))
+            wait_for "line during"
+            start_journald
+            echo go > \(workspace.path("go2"))
+            wait $spanlog
+            echo "status $?" >> \(workspace.path("spanlog.err"))
+            dump_journal \(workspace.path("all.jsonl")) SYSLOG_IDENTIFIER=bash
+            """)
+        #expect(status == 0)
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(stderr.contains("status 0"), "\(stderr)")
+        let reports = stderr.split(separator: "\n").filter { $0.contains("output journald failed") }
+        #expect(reports.count == 1, "\(stderr)")
+        #expect(reports.first?.contains("journald is not running") == true)
+        let messages = JournalEntry.read(workspace.path("all.jsonl")).compactMap { $0.string("MESSAGE") }
+        #expect(messages.filter { $0.hasPrefix("line ") } == ["line before", "line during", "line after"])
+        // The other output never noticed; the journald output lost nothing.
+        let stats = try #require(JournalEntry.read(records).last { $0.string("type") == "stats" })
+        let outputs = try #require(stats.fields["outputs"] as? [[String: Any]])
+        let journald = try #require(outputs.first { $0["name"] as? String == "journald" })
+        #expect(journald["failed_writes"] as? Int == 0)
+        #expect(outputs.first { ($0["name"] as? String)?.hasPrefix("json") == true }?["error"] is NSNull)
+    }
+}

@@ -61,7 +61,8 @@ let package = Package(
         .target(name: "CSpanlogProcess"),
         .target(
             name: "SpanlogRuntime",
-            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "SpanlogJournal", "CSpanlogProcess"]
+            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "SpanlogJournal", "CSpanlogProcess",
+                           .product(name: "Yams", package: "Yams")]
         ),
 
         // Argument parsing and wiring: builds a session, prints its errors, maps them to exit codes.

@@ -73,18 +73,24 @@ public final class Session {
 
     /// SIGHUP: loads the rules again; a broken set is reported and the running one kept.
     private func reloadRules(_ engine: Engine?) {
-        guard let evaluator = rules, let selection = configuration.rules else { return }
+        guard let evaluator = rules, let current = configuration.rules else { return }
+        let problems: [String]
+        let summary: String
         do {
-            let ruleSet = try selection.load()
+            let selection = try configuration.reloadRules?() ?? current
+            let ruleSet = try Self.loadRules(selection)
             evaluator.replace(ruleSet)
             notify(.rulesReloaded(count: ruleSet.rules.count, warnings: ruleSet.warnings.map(\.description)))
+            return
         } catch {
-            notify(.rulesNotReloaded(errors: error.diagnostics.map(\.description)))
-            engine?.outputs.emit(.warning(WarningRecord(
-                timestamp: wallOffset + Int64(KernelClock.now()), kind: .rulesNotReloaded,
-                message: "the new rules have \(error.errors.count) errors; the previous rules keep running",
-                details: [("first_error", .string(error.errors.first?.description ?? ""))])))
+            problems = error.details.isEmpty ? ["\(error)"] : error.details
+            summary = "\(error)"
         }
+        notify(.rulesNotReloaded(errors: problems))
+        engine?.outputs.emit(.warning(WarningRecord(
+            timestamp: wallOffset + Int64(KernelClock.now()), kind: .rulesNotReloaded,
+            message: "\(summary); the previous rules keep running",
+            details: [("first_error", .string(problems.first ?? summary))])))
     }
 
     private func makeEngine(offset: Int64, session: UInt32) -> Engine? {
@@ -234,6 +240,7 @@ public final class Session {
             }
             capture?.flush()
             if SignalWatch.takeReloadRequest() { reloadRules(engine) }
+            configuration.onPoll?()
         }
     }
 

@@ -31,6 +31,10 @@ public struct SessionConfiguration {
     public var captureTo: String?
     /// Decides colour and the like; the process environment by default.
     public var environment: [String: String] = [:]
+    /// Called on every turn of the live poll loop, about every 50 ms (the service's watchdog).
+    public var onPoll: (() -> Void)?
+    /// SIGHUP: the rules to load now (the service reads its config file again); nil: `rules`.
+    public var reloadRules: (() throws(SessionError) -> RuleSelection)?
 
     public init(source: Source) {
         self.source = source

@@ -8,10 +8,12 @@ import SpanlogRuntime
 /// Runs a session for a command: prints its notices and errors on stderr and maps the way it
 /// ended to an exit status (docs/exit-codes in the README).
 enum SessionLauncher {
-    static func run(_ configuration: SessionConfiguration, command: String) throws -> SessionOutcome {
+    static func run(_ configuration: SessionConfiguration, command: String,
+                    also: @escaping (SessionNotice) -> Void = { _ in }) throws -> SessionOutcome {
         var configuration = configuration
         configuration.environment = ProcessInfo.processInfo.environment
         let session = Session(configuration) { notice in
+            also(notice)
             switch notice {
             case .capturing(let what):
                 // Tells the user (and scripts waiting for it) that capture has started.

@@ -11,6 +11,6 @@ struct Spanlog: ParsableCommand {
             attaches each line to its enclosing span.
             """,
         subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, MarkersCommand.self,
-                      RulesCommand.self]
+                      RulesCommand.self, DaemonCommand.self]
     )
 }

@@ -138,6 +138,95 @@ struct JournaldTests {
         #expect(Int(entry.string("SPANLOG_ARGS_OMITTED") ?? "") == 1100 - argumentFields)
     }
 
+    @Test func daemonReportsReadinessFollowsLaterProgramsReloadsOnSighupAndStopsOnSigterm() throws {
+        let workspace = try Workspace()
+        let ws = workspace.url.path
+        try workspace.write("spanlog.yaml", """
+            targets:
+              - comm: shopd
+            outputs: [journald, "json:\(ws)/records.jsonl"]
+            rules: [\(ws)/rules.yaml]
+            span_timeout: 1m
+            """)
+        try workspace.write("rules.yaml", "- rule: first\n  condition: span.tags = never\n  output: first\n")
+        try workspace.write("job.sh", "echo '>:t:job::' > /dev/null\necho \"shopd working $1\"\necho '<:t:job::' > /dev/null\n")
+        try workspace.write("notify.py", """
+            import socket, sys
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            listener.bind(sys.argv[1])
+            with open(sys.argv[2], "a") as log:
+                print("listening", file=log, flush=True)
+                while True:
+                    message = listener.recv(4096).decode()
+                    print(message.replace("\\n", " "), file=log, flush=True)
+            """)
+        let status = try scenario(workspace, """
+            wait_for() { for _ in $(seq 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done; echo "timeout: $2" >&2; return 1; }
+            start_journald
+            python3 \(ws)/notify.py \(ws)/notify.sock \(ws)/notify.log & listener=$!
+            wait_for \(ws)/notify.log listening
+            NOTIFY_SOCKET=\(ws)/notify.sock WATCHDOG_USEC=200000 \(SpanlogBinary.url.path) daemon --config \(ws)/spanlog.yaml \\
+                > /dev/null 2> \(ws)/daemon.err & daemon=$!
+            wait_for \(ws)/notify.log READY=1
+            cp /bin/bash \(ws)/shopd
+            \(ws)/shopd \(ws)/job.sh one
+            wait_for \(ws)/records.jsonl "shopd working one"
+            printf -- '- rule: second\\n  condition: span.tags = job\\n  output: "%%span.tags ended"\\n' > \(ws)/rules.yaml
+            kill -HUP $daemon
+            wait_for \(ws)/daemon.err "rules reloaded"
+            \(ws)/shopd \(ws)/job.sh two
+            wait_for \(ws)/records.jsonl '"rule":"second"'
+            kill -TERM $daemon
+            wait $daemon; echo "status $?" >> \(ws)/daemon.err
+            kill -KILL $listener  # it inherits the test runner's blocked SIGTERM
+            dump_journal \(ws)/alerts.jsonl SPANLOG_RULE=second
+            dump_journal \(ws)/lines.jsonl SYSLOG_IDENTIFIER=shopd
+            """)
+        #expect(status == 0)
+        let stderr = (try? String(contentsOfFile: workspace.path("daemon.err"), encoding: .utf8)) ?? ""
+        #expect(stderr.contains("status 0"), "\(stderr)")
+        let notify = (try? String(contentsOfFile: workspace.path("notify.log"), encoding: .utf8)) ?? ""
+        #expect(notify.contains("READY=1 STATUS=following processes named shopd"), "\(notify)")
+        #expect(notify.contains("WATCHDOG=1"))
+        #expect(notify.contains("RELOADING=1"))
+        #expect(notify.contains("STOPPING=1"))
+
+        let records = JournalEntry.read(workspace.path("records.jsonl"))
+        let lines = records.filter { $0.string("type") == "line" && $0.string("comm") == "shopd" }
+        #expect(lines.compactMap { $0.string("text") } == ["shopd working one", "shopd working two"])
+        #expect(lines.allSatisfy { ($0.fields["span"] as? [String: Any])?["tags"] as? [String] == ["job"] })
+        let alerts = records.filter { $0.string("type") == "alert" }
+        #expect(alerts.compactMap { $0.string("rule") } == ["second"])
+        #expect(records.last?.string("type") == "stats", "SIGTERM ends with the final stats")
+
+        #expect(JournalEntry.read(workspace.path("alerts.jsonl")).first?.string("MESSAGE") == "job ended")
+        let lineEntries = JournalEntry.read(workspace.path("lines.jsonl")).filter { $0.string("MESSAGE_ID") == Self.lineID }
+        #expect(lineEntries.compactMap { $0.string("MESSAGE") } == ["shopd working one", "shopd working two"])
+    }
+
+    @Test func aBrokenConfigurationIsReportedAtItsPlace() throws {
+        let workspace = try Workspace()
+        try workspace.write("bad.yaml", "targets:\n  - comm: shopd\noutputs: [journald, xml]\nspan_timeout: soon\nverbose: true\n")
+        let result = try SpanlogBinary.run(["daemon", "--config", workspace.path("bad.yaml")], in: workspace.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("bad.yaml:3:21: error: unknown output 'xml'"), "\(result.stderr)")
+        #expect(result.stderr.contains("bad.yaml:4:15: error: span_timeout takes a duration"))
+        #expect(result.stderr.contains("bad.yaml:5:1: error: unknown setting 'verbose'"))
+    }
+
+    @Test func theShippedUnitAndConfigurationAreValid() throws {
+        let workspace = try Workspace()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let unit = try String(contentsOf: repository.appendingPathComponent("packaging/spanlog.service"), encoding: .utf8)
+        try workspace.write("spanlog.service", unit.replacingOccurrences(of: "/usr/local/bin/spanlog", with: SpanlogBinary.url.path))
+        #expect(try workspace.runTool("/usr/bin/systemd-analyze", ["verify", "--man=no", workspace.path("spanlog.service")]) == 0)
+        // The default configuration parses (it names nginx, which need not run).
+        let config = repository.appendingPathComponent("packaging/spanlog.yaml").path
+        let check = try SpanlogBinary.run(["daemon", "--config", config, "--check"], in: workspace.url)
+        #expect(check.status == 0, "\(check.stderr)")
+    }
+
     @Test func journaldStoppedAndRestartedMidRunLosesNothingAndIsReportedOnce() throws {
         let workspace = try Workspace()
         for fifo in ["go1", "go2"] { #expect(mkfifo(workspace.path(fifo), 0o600) == 0) }

@@ -37,7 +37,9 @@ dump_journal() {
     journalctl --sync
     journalctl -o json --all --no-pager "$@" > "$file" || true
 }
-trap '[ -n "$journald_pid" ] && kill "$journald_pid" 2>/dev/null || true' EXIT
+# Whatever the scenario left running goes with it (SIGKILL: test runners block SIGTERM, and
+# their children inherit that).
+trap 'jobs -p | xargs -r kill -KILL 2>/dev/null || true' EXIT
 scenario=$1
 shift
 source "$scenario"

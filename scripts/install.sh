@@ -6,7 +6,8 @@
 #
 # PREFIX (default /usr/local) moves the binary, man page and shared files; DESTDIR stages
 # everything under another root (packaging, tests). SPANLOG_BINARY installs a built binary
-# instead of building a release one.
+# instead of building a release one; SPANLOG_PLUGIN_SCRATCH gives the man page plugin its own
+# build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
@@ -42,8 +43,10 @@ install -m 0644 packaging/spanlog.catalog "$root/usr/lib/systemd/catalog/spanlog
 
 # The man page, from swift-argument-parser's manual plugin.
 manual=$(mktemp -d)
-swift package --allow-writing-to-package-directory generate-manual --configuration "$configuration" \
-    --output-directory "$manual" >/dev/null
+plugin_scratch=()
+if [ -n "${SPANLOG_PLUGIN_SCRATCH:-}" ]; then plugin_scratch=(--scratch-path "$SPANLOG_PLUGIN_SCRATCH"); fi
+swift package "${plugin_scratch[@]}" --allow-writing-to-package-directory generate-manual \
+    --configuration "$configuration" --output-directory "$manual" >/dev/null
 install -m 0644 "$manual/spanlog.1" "$root$prefix/share/man/man1/spanlog.1"
 rm -rf "$manual"
 

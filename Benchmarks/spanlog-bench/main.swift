@@ -3,7 +3,7 @@
 // to /dev/null on one thread.
 //
 //   swift run -c release spanlog-bench replay            # prints lines per second
-//   swift run -c release spanlog-bench generate FILE     # writes the capture for `spanlog replay`
+//   swift run -c release spanlog-bench generate FILE [N] # writes the capture for `spanlog replay`
 //   swift run -c release spanlog-bench runtime FILE 10   # direct engine vs a runtime session, alternating
 //   swift run -c release spanlog-bench rules FILE 10     # no rules vs 100 span-end + 10 line rules
 #if canImport(Glibc)
@@ -211,10 +211,15 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "generate":
     guard let path = arguments.dropFirst().first else {
-        print("usage: spanlog-bench generate FILE")
+        print("usage: spanlog-bench generate FILE [LINES]")
         exit(2)
     }
-    let capture = Workload().capture()
+    var workload = Workload()
+    if let lines = arguments.dropFirst(2).first.flatMap({ Int($0) }) {
+        workload.lines = lines
+        workload.spans = max(5, lines / 100)
+    }
+    let capture = workload.capture()
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else {
         print("cannot create \(path)")

@@ -15,10 +15,8 @@ struct JournalEntryBuilder {
             entry.add("PRIORITY", String(Self.priority(of: line.level)))
             entry.add("SYSLOG_IDENTIFIER", line.comm)
             entry.add("OBJECT_PID", String(line.pid))
-            entry.add("SPANLOG_TID", String(line.tid))
             entry.add("LOG_STREAM", line.stream.rawValue)
             if let path = line.path { entry.add("LOG_PATH", path) }
-            if let level = line.level { entry.add("LOG_LEVEL", level.name) }
             if line.truncated { entry.add("SPANLOG_TRUNCATED", "1") }
             if let span = line.span { addSpan(span, to: &entry) }
         case .span(let span):

@@ -95,3 +95,35 @@ struct OutputCommandTests {
         #expect(result.stderr.contains("unknown output 'xml'"))
     }
 }
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: Spanlog.url.path) && geteuid() == 0,
+                "needs the built spanlog binary, and root for the setup step"))
+struct InstallTests {
+    @Test func installPutsEveryPieceInItsPlace() throws {
+        let scratch = try Scratch()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repository.appendingPathComponent("scripts/install.sh").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DESTDIR"] = scratch.url.path
+        environment["SPANLOG_BINARY"] = Spanlog.url.path
+        // Its own build folder: the one this test runs from is locked by `swift test`.
+        environment["SPANLOG_PLUGIN_SCRATCH"] = scratch.path("build")
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        for path in ["usr/local/bin/spanlog", "etc/systemd/system/spanlog.service", "etc/spanlog/spanlog.yaml",
+                     "usr/local/share/spanlog/rules/default.yaml", "usr/local/share/man/man1/spanlog.1",
+                     "usr/share/bash-completion/completions/spanlog", "usr/share/zsh/vendor-completions/_spanlog",
+                     "usr/share/fish/vendor_completions.d/spanlog.fish", "usr/lib/systemd/catalog/spanlog.catalog"] {
+            #expect(FileManager.default.fileExists(atPath: scratch.path(path)), "\(path) missing")
+        }
+        let manual = try String(contentsOfFile: scratch.path("usr/local/share/man/man1/spanlog.1"), encoding: .utf8)
+        #expect(manual.contains("daemon") && manual.contains("rules"))
+        #expect(FileManager.default.isExecutableFile(atPath: scratch.path("usr/local/bin/spanlog")))
+    }
+}

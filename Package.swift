@@ -34,6 +34,12 @@ let package = Package(
             plugins: ["EmbedBPFObject"]
         ),
         .executableTarget(name: "spanlog-bpf-embed", path: "Tools/spanlog-bpf-embed"),
+        .executableTarget(name: "spanlog-build-info", path: "Tools/spanlog-build-info"),
+        .plugin(
+            name: "EmbedBuildInfo",
+            capability: .buildTool(),
+            dependencies: ["spanlog-build-info"]
+        ),
         .plugin(
             name: "EmbedBPFObject",
             capability: .buildTool(),
@@ -73,7 +79,8 @@ let package = Package(
                 "SpanlogRules",
                 "SpanlogRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["EmbedBuildInfo"]
         ),
         .executableTarget(
             name: "spanlog-bench",

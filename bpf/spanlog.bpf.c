@@ -278,6 +278,15 @@ struct sl_write {
     __u8 compat; // an ia32 system call: 32-bit iovecs
 };
 
+// Terminals by device number (the kernel's MKDEV: major << 20 | minor): pseudo-terminal
+// slaves /dev/pts/N (majors 136-143), virtual consoles and serial lines (4), /dev/tty and
+// /dev/console (5).
+static __always_inline bool is_terminal(__u32 rdev)
+{
+    __u32 major = rdev >> 20;
+    return (major >= 136 && major <= 143) || major == 4 || (major == 5 && (rdev & 0xFFFFF) <= 1);
+}
+
 // Decides from the file behind `fd` whether the write is captured, and as what; everything
 // else is dropped here, before any copy. Direct loads through BTF pointers (the verifier
 // makes them fault-safe) instead of one helper call per field.
@@ -310,8 +319,17 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
         write->target = write->fd == 1 ? SL_TARGET_STDOUT : SL_TARGET_STDERR;
         return true;
     }
+    if ((mode & S_IFMT) == S_IFCHR && is_terminal(inode->i_rdev)) {
+        // A terminal reached through another descriptor: libuv (Node) reopens its tty to make
+        // it non-blocking and writes there, not to fd 1. What reaches a terminal is output a
+        // person reads; on one terminal stdout and stderr cannot be told apart.
+        if (!config.capture_stdout)
+            return false;
+        write->target = SL_TARGET_STDOUT;
+        return true;
+    }
     if ((mode & S_IFMT) != S_IFREG)
-        return false; // sockets, pipes, devices other than fd 1/2: not ours
+        return false; // sockets, pipes, other devices: not ours
 
     struct sl_file_key key = {};
     key.device = inode->i_sb->s_dev;

@@ -31,3 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The sysdig-tracers Python package, which the tests run unchanged under spanlog. From PyPI into
+# the project's own folder (ignored by git); a machine without PyPI skips that test with the reason.
+tools="$(cd "$(dirname "$0")/.." && pwd)/.build-tools/python"
+if [ ! -e "$tools/sysdig_tracers.py" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$tools" sysdig-tracers==0.1.2 \
+        >/dev/null 2>&1 || echo "spanlog setup: could not install sysdig-tracers from PyPI; its test will be skipped" >&2
+fi

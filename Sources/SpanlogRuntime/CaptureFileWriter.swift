@@ -11,6 +11,7 @@ final class CaptureFileWriter {
     private var buffer: [UInt8] = []
     private(set) var bytesWritten = 0
     private(set) var events = 0
+    private(set) var lostEvents: UInt64 = 0
     /// The first write error; later events are still counted but not written.
     private(set) var failure: String?
 
@@ -28,6 +29,7 @@ final class CaptureFileWriter {
     func write(_ event: RawEvent) {
         CaptureEncoder.encode(event, into: &buffer)
         events += 1
+        if case .lost(_, let count) = event { lostEvents += count }
         if buffer.count >= 1 << 20 { flush() }
     }
 

@@ -12,6 +12,9 @@ final class ChildProcess {
     private var gate: Int32
     private var execReport: Int32
     private var terminal: Int32
+    /// Signalled when the terminal has been read to its end.
+    private let terminalDrained = DispatchSemaphore(value: 0)
+    private var drainingTerminal = false
 
     /// Forks `command` and leaves it waiting at the gate. With `usePty` its stdout and stderr
     /// are a new pseudo-terminal, so its stdio stays line-buffered as on a terminal.
@@ -44,8 +47,10 @@ final class ChildProcess {
         executableName = String(executable.split(separator: "/").last ?? "")
     }
 
-    /// Lets the child exec; throws if exec failed (the child is reaped then).
-    func release(commandName: String) throws(SessionError) {
+    /// Lets the child exec; throws if exec failed (the child is reaped then). With
+    /// `passThrough`, what it writes to its terminal is copied to spanlog's standard output
+    /// (record: the user's program shows itself); otherwise spanlog shows its own view.
+    func release(commandName: String, passThrough: Bool) throws(SessionError) {
         let execError = sl_release_child(gate, execReport)
         gate = -1
         execReport = -1
@@ -55,7 +60,8 @@ final class ChildProcess {
             throw SessionError(.environment, what: "cannot run '\(commandName)'", why: String(cString: strerror(execError)))
         }
         if terminal >= 0 {
-            Self.drainTerminal(terminal)
+            Self.drainTerminal(terminal, copyTo: passThrough ? STDOUT_FILENO : nil, done: terminalDrained)
+            drainingTerminal = true
             terminal = -1
         }
     }
@@ -80,18 +86,42 @@ final class ChildProcess {
         waitpid(pid, &status, 0)
     }
 
-    /// Reads and discards what the command writes to its terminal (spanlog shows its own view
-    /// of those bytes, captured at the write), so the command never blocks on a full terminal.
-    private static func drainTerminal(_ fd: Int32) {
+    /// Reads what the command writes to its terminal, so it never blocks on a full terminal,
+    /// and copies it to `copyTo` or discards it (spanlog shows its own view of those bytes,
+    /// captured at the write).
+    private static func drainTerminal(_ fd: Int32, copyTo output: Int32?, done: DispatchSemaphore) {
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
+            var copying = output != nil
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
+                if copying, let output {
+                    // A reader of spanlog's output that went away stops the copy, not the command.
+                    copying = buffer.withUnsafeBytes { bytes in
+                        var offset = 0
+                        while offset < count {
+                            let written = write(output, bytes.baseAddress! + offset, count - offset)
+                            if written < 0 && errno == EINTR { continue }
+                            if written <= 0 { return false }
+                            offset += written
+                        }
+                        return true
+                    }
+                }
             }
             close(fd)
+            done.signal()
         }
+    }
+
+    /// Waits until the command's last terminal output is copied; a grandchild that keeps the
+    /// terminal open cannot hold spanlog longer than `timeout` seconds.
+    func waitForTerminalOutput(timeout: Double) {
+        guard drainingTerminal else { return }
+        drainingTerminal = false
+        _ = terminalDrained.wait(timeout: .now() + timeout)
     }
 
     static func resolve(_ name: String) -> String? {

@@ -42,7 +42,10 @@ enum OutputFactory {
                 sink = JSONRenderer(output: output)
             } else {
                 let color = style.usesColor(isTerminal: output.isTerminal, environment: environment)
-                sink = TextRenderer(output: output, mode: style.grouped ? .grouped : .live, color: color)
+                // The terminal view reports malformed markers on stderr, beside the program's lines.
+                let markerErrors = path == nil ? FileDescriptorOutput(fd: STDERR_FILENO) : nil
+                sink = TextRenderer(output: output, mode: style.grouped ? .grouped : .live, color: color,
+                                    markerErrors: markerErrors)
             }
             channels.append(OutputChannel(name: spec.description, sink: sink, health: health,
                                           isStandardOutput: path == nil))

@@ -21,7 +21,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var ringBufferSize = 32 << 20
     public var captureStdout = true
     public var captureStderr = true
-    public var showMarkerErrors = false
+    public var showMarkerErrors = true
 
     static let keys = ["targets", "outputs", "rules", "default_rules", "log_paths", "journald_spans", "span_timeout",
                        "max_open_spans", "max_line_bytes", "max_write_bytes", "ring_buffer_size", "capture_stdout",
@@ -147,7 +147,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
                 }
             case "capture_stdout": captureStdout = boolean(value, key) ?? true
             case "capture_stderr": captureStderr = boolean(value, key) ?? true
-            default: showMarkerErrors = boolean(value, key) ?? false
+            default: showMarkerErrors = boolean(value, key) ?? true
             }
         }
         rules.useDefaults = useDefaultRules

@@ -191,7 +191,7 @@ public final class Session {
             collector.traceSpawned(pid: child.pid, comm: child.executableName)
             SignalWatch.install(forwardTo: child.pid)
             do {
-                try child.release(commandName: command[0])
+                try child.release(commandName: command[0], passThrough: engine == nil)
             } catch {
                 finish(collector, capture)
                 throw error
@@ -207,6 +207,7 @@ public final class Session {
                 }
                 return status != nil
             }
+            if engine == nil { child.waitForTerminalOutput(timeout: 1) }
             finish(collector, capture)
             result = outcome(engine)
             result.commandStatus = status
@@ -220,7 +221,8 @@ public final class Session {
             result.stoppedBySignal = SignalWatch.pending
         }
         if let capture {
-            result.capture = (capture.path, capture.events, capture.bytesWritten)
+            result.capture = CaptureSummary(path: capture.path, events: capture.events, bytes: capture.bytesWritten,
+                                            lostEvents: capture.lostEvents)
             if let failure = capture.failure {
                 throw SessionError(.io, what: "writing capture file \(capture.path) failed", why: failure,
                                    fix: "the capture is incomplete; free space and record again")

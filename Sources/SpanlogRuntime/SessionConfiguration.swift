@@ -50,9 +50,18 @@ public struct SessionOutcome: Sendable {
     /// Each output's accounting at the end.
     public var outputs: [OutputStatus] = []
     /// What the capture file holds (record).
-    public var capture: (path: String, events: Int, bytes: Int)?
+    public var capture: CaptureSummary?
     /// The signal that stopped the session, if one did.
     public var stoppedBySignal: Int32?
     /// True when every output went away (a reader closed the pipe) and the session ended early.
     public var outputsGone = false
+}
+
+/// What a recording wrote.
+public struct CaptureSummary: Sendable {
+    public var path: String
+    public var events: Int
+    public var bytes: Int
+    /// Events the kernel could not hand over (ring buffer full), as recorded in the capture.
+    public var lostEvents: UInt64
 }

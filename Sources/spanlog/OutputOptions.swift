@@ -31,7 +31,11 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Colour the text view: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")
     var color: TextViewStyle.ColorChoice = .auto
 
-    @Flag(help: "Report each malformed marker as a warning record (they are always counted).")
+    @Flag(help: "Do not report malformed markers as they happen (they are still counted in the stats).")
+    var quietMarkerErrors = false
+
+    /// Reporting is the default now; the old flag is accepted so scripts keep working.
+    @Flag(name: .customLong("show-marker-errors"), help: .hidden)
     var showMarkerErrors = false
 
     @Option(help: "Close spans open longer than this (for example 30s or 500ms) with status 'timeout'.")
@@ -84,6 +88,6 @@ struct OutputOptions: ParsableArguments {
         configuration.engine.maxLineBytes = maxLineBytes
         configuration.engine.maxOpenSpans = maxOpenSpans
         configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
-        configuration.engine.reportMarkerErrors = showMarkerErrors
+        configuration.engine.reportMarkerErrors = !quietMarkerErrors
     }
 }

@@ -31,6 +31,11 @@ struct RecordCommand: ParsableCommand {
         configuration.outputs = []
         configuration.captureTo = file
         let outcome = try SessionLauncher.run(configuration, command: "record")
+        if let capture = outcome.capture {
+            let lost = capture.lostEvents == 0 ? "nothing lost"
+                : "\(capture.lostEvents) events lost (the kernel ring buffer was full; raise --ring-buffer-size)"
+            printError("spanlog record: \(capture.events) events (\(ByteCount.text(capture.bytes))) written to \(capture.path); \(lost). Show them with: spanlog replay \(capture.path)")
+        }
         if let status = outcome.commandStatus { throw ExitCode(status) }
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 
 @main
 struct Spanlog: ParsableCommand {
+    static let version = "0.5.0"
+
     static let configuration = CommandConfiguration(
         commandName: "spanlog",
         abstract: "Ties every log line a program writes to the span (request) it was written in.",
@@ -9,7 +11,17 @@ struct Spanlog: ParsableCommand {
             Programs mark spans by writing tracer markers such as '>:t:checkout:user=42:' and \
             '<:t:checkout::' to /dev/null. spanlog captures their output and those markers and \
             attaches each line to its enclosing span.
+
+            Exit status: 0 success; 1 a problem in the input (a damaged capture file, invalid \
+            markers for 'markers lint', rule errors for 'rules check'); 2 spanlog could not do \
+            its job (privileges, kernel, a command that cannot run, a file that cannot be read \
+            or written, rule files with errors); 64 wrong usage; 'run' and 'record' with a \
+            command exit with the command's status (128+N when a signal N ended it).
+
+            Shell completions: spanlog --generate-completion-script bash|zsh|fish. The man page: \
+            scripts/install.sh installs it (spanlog(1)).
             """,
+        version: "spanlog \(version) (commit \(BuildInfo.commit))",
         subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, MarkersCommand.self,
                       RulesCommand.self, DaemonCommand.self]
     )

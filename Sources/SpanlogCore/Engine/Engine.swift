@@ -9,7 +9,7 @@ public struct EngineConfiguration: Sendable {
     public var spanTimeout: UInt64?
     public var maxOpenSpans = 1_000_000
     /// Emit a warning record for each marker error (they are always counted).
-    public var reportMarkerErrors = false
+    public var reportMarkerErrors = true
 
     public init(monotonicToWallOffset: Int64, session: UInt32) {
         self.monotonicToWallOffset = monotonicToWallOffset

@@ -34,6 +34,7 @@ final class ByteBuffer {
     deinit { base.deallocate() }
 
     func removeAll() { count = 0 }
+    func truncate(to length: Int) { count = min(count, length) }
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     @inline(__always) private func reserve(_ extra: Int) {

@@ -20,14 +20,23 @@ public final class TextRenderer: RecordSink {
     private let mode: Mode
     private let color: Bool
     private let buffer = ByteBuffer()
+    /// Where malformed markers are reported (stderr for the terminal view), rate-limited:
+    /// they are the author's typos, and a loop repeating one must not bury the program's lines.
+    private let markerErrors: ByteOutput?
+    private var markerErrorWindowStart: Int64?
+    private var markerErrorsShownInWindow = 0
+    private var markerErrorsNotShown = 0
+    static let markerErrorsPerWindow = 5
+    static let markerErrorWindow: Int64 = 10_000_000_000
     private var blocks: [SpanUID: Block] = [:]
     /// Live view: alerts raised at a span's end wait for its span line, and follow it.
     private var alertsAwaitingSpan: [SpanUID: [AlertRecord]] = [:]
 
-    public init(output: ByteOutput, mode: Mode, color: Bool) {
+    public init(output: ByteOutput, mode: Mode, color: Bool, markerErrors: ByteOutput? = nil) {
         self.output = output
         self.mode = mode
         self.color = color
+        self.markerErrors = markerErrors
     }
 
     public func emit(_ record: Record) {
@@ -60,6 +69,8 @@ public final class TextRenderer: RecordSink {
             // An in-flight alert is news now: a block is only printed when its span ends.
             if alert.trigger == .inFlight { writeAlert(alert, indent: 0) }
             block(for: alert.span.summary.uid).entries.append(.alert(alert))
+        case (.warning(let warning), _) where warning.kind == .markerError && markerErrors != nil:
+            reportMarkerError(warning)
         case (.warning(let warning), _):
             writeWarning(warning)
         case (.stats(let stats), _):
@@ -70,6 +81,7 @@ public final class TextRenderer: RecordSink {
 
     public func finish() {
         flush()
+        reportMarkerErrorsNotShown()
     }
 
     public func flush() {
@@ -217,6 +229,33 @@ public final class TextRenderer: RecordSink {
         buffer.append(0x0A)
     }
 
+    private func reportMarkerError(_ warning: WarningRecord) {
+        if markerErrorWindowStart.map({ warning.timestamp &- $0 >= Self.markerErrorWindow }) ?? true {
+            reportMarkerErrorsNotShown()
+            markerErrorWindowStart = warning.timestamp
+            markerErrorsShownInWindow = 0
+        }
+        guard markerErrorsShownInWindow < Self.markerErrorsPerWindow, let markerErrors else {
+            markerErrorsNotShown += 1
+            return
+        }
+        markerErrorsShownInWindow += 1
+        // Its own buffer, written at once: the main view may hold bytes back until it flushes.
+        let main = buffer.count
+        writeWarning(warning)
+        let line = buffer.bytes[main...]
+        buffer.truncate(to: main)
+        line.withUnsafeBytes { markerErrors.write($0) }
+    }
+
+    private func reportMarkerErrorsNotShown() {
+        guard markerErrorsNotShown > 0, let markerErrors else { return }
+        let line = "spanlog: \(markerErrorsNotShown) more malformed markers not shown (at most \(Self.markerErrorsPerWindow) per \(Self.markerErrorWindow / 1_000_000_000) s; all are counted)\n"
+        markerErrorsNotShown = 0
+        var text = line
+        text.withUTF8 { markerErrors.write(UnsafeRawBufferPointer($0)) }
+    }
+
     private func writeWarning(_ warning: WarningRecord) {
         appendTime(warning.timestamp)
         buffer.append(" ")
@@ -243,14 +282,36 @@ public final class TextRenderer: RecordSink {
         buffer.append(0x0A)
     }
 
+    /// The end of a session, in words a newcomer reads (docs/records.md says what each count
+    /// is; JSON keeps the counter names).
     private func writeStats(_ stats: EngineStats, counters: [(name: String, value: Int64)], outputs: [OutputStatus]) {
-        style(.dim) {
-            buffer.append("spanlog: ")
-            buffer.append((stats.fields + counters).map { "\($0.name.replacingUnderscores)=\($0.value)" }.joined(separator: " "))
+        func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        let counter = { (name: String) in Int(counters.first { $0.name == name }?.value ?? 0) }
+        var summary = "spanlog: \(plural(stats.lines, "line")) in \(plural(stats.spansEnded, "span"))"
+        if stats.openSpans > 0 { summary += " (\(stats.openSpans) still open at the end)" }
+        summary += ", \(plural(stats.markers, "marker"))"
+        if counters.contains(where: { $0.name == "alerts" }) {
+            summary += ", \(plural(counter("alerts"), "alert"))"
+            if counter("alerts_suppressed") > 0 { summary += " (\(counter("alerts_suppressed")) more throttled)" }
         }
-        buffer.append(0x0A)
+        style(.dim) { buffer.append(summary + "\n") }
+
+        var notes: [String] = []
+        if stats.markerErrors > 0 { notes.append(plural(stats.markerErrors, "malformed marker")) }
+        if stats.unmatchedExits > 0 { notes.append("\(plural(stats.unmatchedExits, "exit marker")) with no open span to close") }
+        if stats.abandonedSpans > 0 { notes.append("\(plural(stats.abandonedSpans, "span")) abandoned (their thread or process ended first)") }
+        if stats.timedOutSpans > 0 { notes.append("\(plural(stats.timedOutSpans, "span")) closed by --span-timeout") }
+        if stats.evictedSpans > 0 { notes.append("\(plural(stats.evictedSpans, "span")) closed to stay under --max-open-spans") }
+        if stats.truncatedLines > 0 { notes.append("\(plural(stats.truncatedLines, "line")) cut at --max-line-bytes") }
+        if stats.truncatedWrites > 0 {
+            notes.append("\(plural(stats.truncatedWrites, "write")) larger than --max-write-bytes (\(stats.uncapturedBytes) bytes not captured)")
+        }
+        if stats.discardedLines > 0 { notes.append("\(plural(stats.discardedLines, "line")) written to /dev/null that were not markers (ignored)") }
+        if !notes.isEmpty { style(.yellow) { buffer.append("spanlog: also: " + notes.joined(separator: "; ") + "\n") } }
         if stats.lostEvents > 0 {
-            style(.red) { buffer.append("spanlog: the kernel dropped \(stats.lostEvents) events; raise --ring-buffer-size\n") }
+            style(.red) {
+                buffer.append("spanlog: LOST \(stats.lostEvents) events the kernel could not hand over (its ring buffer was full): lines or markers are missing; raise --ring-buffer-size\n")
+            }
         }
         for output in outputs where output.error != nil {
             style(.red) {
@@ -327,8 +388,4 @@ public final class TextRenderer: RecordSink {
         body()
         buffer.append("\u{1B}[0m")
     }
-}
-
-extension String {
-    fileprivate var replacingUnderscores: String { String(map { $0 == "_" ? "-" : $0 }) }
 }

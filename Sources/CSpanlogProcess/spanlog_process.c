@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
-                     int *gate_fd, int *exec_error_fd)
+                     int own_group, int *gate_fd, int *exec_error_fd)
 {
+    pid_t parent = getpid();
     int gate[2], report[2];
     if (pipe2(gate, O_CLOEXEC) != 0)
         return -errno;
@@ -39,15 +41,27 @@ pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int st
         while (read(gate[0], &go, 1) < 0 && errno == EINTR) {
         }
         close(gate[0]);
+        /* If spanlog dies (SIGKILL, a crash), the command goes with it instead of running on
+         * untraced; the parent may already be gone by the time this is set. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(128 + SIGKILL);
         if (new_session) {
             setsid();
             if (stdout_fd >= 0)
                 ioctl(stdout_fd, TIOCSCTTY, 0);
+        } else if (own_group) {
+            setpgid(0, 0);
         }
         if (stdout_fd >= 0)
             dup2(stdout_fd, 1);
         if (stderr_fd >= 0)
             dup2(stderr_fd, 2);
+        /* Whatever spanlog opened for itself stays with spanlog. */
+        if (stdout_fd > 2)
+            close(stdout_fd);
+        if (stderr_fd > 2 && stderr_fd != stdout_fd)
+            close(stderr_fd);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
@@ -127,7 +141,8 @@ static void on_signal(int number)
         return;
     }
     pending_signal = number;
-    if (forward_pid > 0)
+    /* Negative: a process group, as a terminal's Ctrl-C reaches every process of the job. */
+    if (forward_pid != 0)
         kill(forward_pid, number);
 }
 

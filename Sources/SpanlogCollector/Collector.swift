@@ -31,8 +31,8 @@ public final class Collector {
             translator.handle(UnsafeRawBufferPointer(start: data, count: size))
             return 0
         }, context, nil) else {
-            throw CollectorError(what: "opening the kernel ring buffer failed", why: String(cString: strerror(errno)),
-                                 fix: "check the memory lock limit (ulimit -l) and --ring-buffer-size")
+            throw CollectorError.system("opening the kernel ring buffer failed", errno: errno,
+                                        otherwise: "check the memory lock limit (ulimit -l) and --ring-buffer-size")
         }
         ringBuffer = ring
     }

@@ -42,9 +42,9 @@ final class KernelProgram {
             switch loaded {
             case .loaded(let loadedObject): object = loadedObject
             case .rejected(let status):
-                throw CollectorError(
-                    what: "loading the BPF program into the kernel failed", why: String(cString: strerror(-status)),
-                    fix: "spanlog needs \(Preflight.kernelRequirement); run with --verbose to see the verifier's log")
+                throw CollectorError.system(
+                    "loading the BPF program into the kernel failed", errno: -status,
+                    otherwise: "spanlog needs \(Preflight.kernelRequirement); run with --verbose to see the verifier's log")
             }
         } catch {
             image.deallocate()
@@ -117,8 +117,8 @@ final class KernelProgram {
     private static func openAndLoad(_ image: UnsafeMutableRawBufferPointer, config: sl_config,
                                     ringBufferBytes: Int) throws(CollectorError) -> LoadOutcome {
         guard let object = bpf_object__open_mem(image.baseAddress, image.count, nil) else {
-            throw CollectorError(what: "opening the BPF object failed", why: String(cString: strerror(errno)),
-                                 fix: "rebuild spanlog; run with --verbose for libbpf's log")
+            throw CollectorError.system("opening the BPF object failed", errno: errno,
+                                        otherwise: "rebuild spanlog; run with --verbose for libbpf's log")
         }
         var config = config
         let status = sl_set_config(object, &config)
@@ -171,8 +171,8 @@ final class KernelProgram {
         }
         let memory = mmap(nil, expected, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0)
         guard let memory, memory != MAP_FAILED else {
-            throw CollectorError(what: "mapping the BPF target bitmap failed", why: String(cString: strerror(errno)),
-                                 fix: "spanlog needs \(Preflight.kernelRequirement)")
+            throw CollectorError.system("mapping the BPF target bitmap failed", errno: errno,
+                                        otherwise: "spanlog needs \(Preflight.kernelRequirement)")
         }
         return UnsafeMutableBufferPointer(start: memory.assumingMemoryBound(to: UInt64.self),
                                           count: Int(SL_TARGET_WORDS))
@@ -184,8 +184,8 @@ final class KernelProgram {
             guard let link = bpf_program__attach(current) else {
                 let error = errno
                 let name = String(cString: bpf_program__section_name(current))
-                throw CollectorError(what: "attaching \(name) failed", why: String(cString: strerror(error)),
-                                     fix: "spanlog needs \(Preflight.kernelRequirement); run with --verbose for libbpf's log")
+                throw CollectorError.system("attaching \(name) failed", errno: error,
+                                            otherwise: "spanlog needs \(Preflight.kernelRequirement); run with --verbose for libbpf's log")
             }
             links.append(link)
             program = bpf_object__next_program(object, current)

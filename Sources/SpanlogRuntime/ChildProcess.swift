@@ -11,40 +11,80 @@ final class ChildProcess {
     let executableName: String
     private var gate: Int32
     private var execReport: Int32
-    private var terminal: Int32
-    /// Signalled when the terminal has been read to its end.
-    private let terminalDrained = DispatchSemaphore(value: 0)
-    private var drainingTerminal = false
+    /// The command's terminal (pty mode), or its stdout and stderr pipes.
+    private var outputs: [Int32]
+    /// The command's own process group (pty mode, or pipes without a terminal for input).
+    private let processGroup: Int32?
+    /// Signalled once per output read to its end.
+    private let outputsDrained = DispatchSemaphore(value: 0)
+    private var draining = 0
 
     /// Forks `command` and leaves it waiting at the gate. With `usePty` its stdout and stderr
-    /// are a new pseudo-terminal, so its stdio stays line-buffered as on a terminal.
+    /// are a new pseudo-terminal, so its stdio stays line-buffered as on a terminal; otherwise
+    /// two pipes, so that nothing it writes reaches spanlog's own output unasked.
     init(command: [String], usePty: Bool) throws(SessionError) {
         guard let executable = Self.resolve(command[0]) else {
             throw SessionError(.environment, what: "cannot run '\(command[0])'", why: "no such command in PATH",
                                fix: "check its name or give its path")
         }
-        var masterFD: Int32 = -1, slaveFD: Int32 = -1
+        var outputs: [Int32] = []  // what spanlog reads: the terminal, or the two pipes
+        var childOut: Int32 = -1, childErr: Int32 = -1
         if usePty {
+            var masterFD: Int32 = -1, slaveFD: Int32 = -1
             let status = sl_open_pty(&masterFD, &slaveFD)
             if status != 0 {
                 throw SessionError(.environment, what: "cannot open a pseudo-terminal",
                                    why: String(cString: strerror(-status)), fix: "use --no-pty")
             }
+            outputs = [masterFD]
+            childOut = slaveFD
+            childErr = slaveFD
+        } else {
+            for _ in 0..<2 {
+                var ends: [Int32] = [-1, -1]
+                // Close-on-exec for every end: the child gets its ends through dup2.
+                guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+                    let error = errno
+                    (outputs + [childOut, childErr]).filter { $0 >= 0 }.forEach { close($0) }
+                    throw SessionError(.environment, what: "cannot create pipes for the command",
+                                       why: String(cString: strerror(error)), fix: Self.descriptorAdvice(error))
+                }
+                outputs.append(ends[0])
+                if childOut < 0 { childOut = ends[1] } else { childErr = ends[1] }
+            }
         }
+        // Its own process group, so a stop signal reaches the whole job (a shell loop and what
+        // it runs), unless it shares spanlog's terminal for input: then it stays in spanlog's
+        // group, where the terminal's Ctrl-C reaches it anyway and reading does not stop it.
+        let ownGroup = !usePty && isatty(STDIN_FILENO) != 1
         var gate: Int32 = -1, execReport: Int32 = -1
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let pid = sl_spawn_gated(executable, argv, slaveFD, slaveFD, usePty ? 1 : 0, &gate, &execReport)
-        if slaveFD >= 0 { close(slaveFD) }
+        let pid = sl_spawn_gated(executable, argv, childOut, childErr, usePty ? 1 : 0, ownGroup ? 1 : 0, &gate, &execReport)
+        close(childOut)
+        if childErr != childOut { close(childErr) }
         guard pid > 0 else {
-            if masterFD >= 0 { close(masterFD) }
-            throw SessionError(.environment, what: "cannot start '\(command[0])'", why: String(cString: strerror(-pid)))
+            outputs.forEach { close($0) }
+            throw SessionError(.environment, what: "cannot start '\(command[0])'", why: String(cString: strerror(-pid)),
+                               fix: Self.descriptorAdvice(-pid))
         }
         self.pid = pid
         self.gate = gate
         self.execReport = execReport
-        self.terminal = masterFD
+        self.outputs = outputs
+        processGroup = usePty || ownGroup ? pid : nil
         executableName = String(executable.split(separator: "/").last ?? "")
+    }
+
+    /// Where stop signals go: the command's process group when it has one.
+    var signalTarget: Int32 { processGroup.map { -$0 } ?? pid }
+
+    /// Advice for running out of descriptors; nil for other errors.
+    static func descriptorAdvice(_ error: Int32) -> String? {
+        guard error == EMFILE || error == ENFILE else { return nil }
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        return "the limit of open files is \(limit.rlim_cur) (ulimit -n); raise it, for example: ulimit -n 4096"
     }
 
     /// Lets the child exec; throws if exec failed (the child is reaped then). With
@@ -59,11 +99,13 @@ final class ChildProcess {
             waitpid(pid, &status, 0)
             throw SessionError(.environment, what: "cannot run '\(commandName)'", why: String(cString: strerror(execError)))
         }
-        if terminal >= 0 {
-            Self.drainTerminal(terminal, copyTo: passThrough ? STDOUT_FILENO : nil, done: terminalDrained)
-            drainingTerminal = true
-            terminal = -1
+        for (index, fd) in outputs.enumerated() {
+            // The pty carries both streams; the second pipe is stderr.
+            let copyTo: Int32? = passThrough ? (index == 0 ? STDOUT_FILENO : STDERR_FILENO) : nil
+            Self.drain(fd, copyTo: copyTo, done: outputsDrained)
+            draining += 1
         }
+        outputs = []
     }
 
     /// The exit status as a shell reports it (the code, or 128 + the signal), once the child
@@ -75,21 +117,24 @@ final class ChildProcess {
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
+    /// Signals the command's whole process group when it has one, else the command.
     func signal(_ number: Int32) {
-        kill(pid, number)
+        kill(signalTarget, number)
     }
 
     /// Kills a child that never ran its program (tracing could not start) and reaps it.
     func abandon() {
+        outputs.forEach { close($0) }
+        outputs = []
         kill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
 
-    /// Reads what the command writes to its terminal, so it never blocks on a full terminal,
+    /// Reads what the command writes to its terminal or pipe, so it never blocks on a full one,
     /// and copies it to `copyTo` or discards it (spanlog shows its own view of those bytes,
     /// captured at the write).
-    private static func drainTerminal(_ fd: Int32, copyTo output: Int32?, done: DispatchSemaphore) {
+    private static func drain(_ fd: Int32, copyTo output: Int32?, done: DispatchSemaphore) {
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
             var copying = output != nil
@@ -116,12 +161,14 @@ final class ChildProcess {
         }
     }
 
-    /// Waits until the command's last terminal output is copied; a grandchild that keeps the
-    /// terminal open cannot hold spanlog longer than `timeout` seconds.
-    func waitForTerminalOutput(timeout: Double) {
-        guard drainingTerminal else { return }
-        drainingTerminal = false
-        _ = terminalDrained.wait(timeout: .now() + timeout)
+    /// Waits until the command's last output is copied; a grandchild that keeps the terminal
+    /// or a pipe open cannot hold spanlog longer than `timeout` seconds.
+    func waitForOutput(timeout: Double) {
+        let deadline = DispatchTime.now() + timeout
+        while draining > 0 {
+            draining -= 1
+            if outputsDrained.wait(timeout: deadline) == .timedOut { return }
+        }
     }
 
     static func resolve(_ name: String) -> String? {

@@ -189,7 +189,7 @@ public final class Session {
         if let child, let command {
             // Registered before the program runs, so nothing it writes escapes the collector.
             collector.traceSpawned(pid: child.pid, comm: child.executableName)
-            SignalWatch.install(forwardTo: child.pid)
+            SignalWatch.install(forwardTo: child.signalTarget)
             do {
                 try child.release(commandName: command[0], passThrough: engine == nil)
             } catch {
@@ -198,16 +198,25 @@ public final class Session {
             }
             var status: Int32?
             var askedToStop = false
+            var stopAsked: UInt64?
+            var killed = false
             poll(collector, engine, capture) {
                 status = child.pollExit()
-                if status == nil, outputsGone, !askedToStop {
+                guard status == nil else { return true }
+                if outputsGone, !askedToStop {
                     // Nobody reads any more: end the command as a closed pipe would.
                     askedToStop = true
                     child.signal(SIGTERM)
                 }
-                return status != nil
+                // A stop signal was passed on; a command that ignores it is killed after the grace.
+                if stopAsked == nil, SignalWatch.pending != nil || askedToStop { stopAsked = KernelClock.now() }
+                if let stopAsked, !killed, KernelClock.now() - stopAsked > UInt64(configuration.killAfter * 1e9) {
+                    killed = true
+                    child.signal(SIGKILL)
+                }
+                return false
             }
-            if engine == nil { child.waitForTerminalOutput(timeout: 1) }
+            if engine == nil { child.waitForOutput(timeout: 1) }
             finish(collector, capture)
             result = outcome(engine)
             result.commandStatus = status

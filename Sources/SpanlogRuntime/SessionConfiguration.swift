@@ -29,6 +29,9 @@ public struct SessionConfiguration {
     public var collector = CollectorOptions()
     /// Write the raw events to this capture file as well.
     public var captureTo: String?
+    /// A command still running this many seconds after a stop signal was passed on to its
+    /// process group is killed (SIGKILL).
+    public var killAfter: Double = 5
     /// Decides colour and the like; the process environment by default.
     public var environment: [String: String] = [:]
     /// Called on every turn of the live poll loop, about every 50 ms (the service's watchdog).

@@ -17,6 +17,9 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "With a command: give it pipes instead of a pseudo-terminal.")
     var noPty = false
 
+    @Option(help: "After Ctrl-C or SIGTERM, which go to the command's process group, kill it (SIGKILL) if it still runs after this many seconds.")
+    var killAfter: Double = 5
+
     @Argument(parsing: .postTerminator, help: "A command to run and record, after '--'.")
     var command: [String] = []
 
@@ -28,6 +31,7 @@ struct RecordCommand: ParsableCommand {
         var configuration = SessionConfiguration(
             source: command.isEmpty ? .targets(targets.selection) : .command(command, usePty: !noPty))
         capture.apply(to: &configuration)
+        configuration.killAfter = killAfter
         configuration.outputs = []
         configuration.captureTo = file
         let outcome = try SessionLauncher.run(configuration, command: "record")

@@ -24,6 +24,9 @@ struct RunCommand: ParsableCommand {
             help: "Also record the raw events to this capture file (as 'spanlog record' does).")
     var write: String?
 
+    @Option(help: "After Ctrl-C or SIGTERM, which go to the command's process group, kill it (SIGKILL) if it still runs after this many seconds.")
+    var killAfter: Double = 5
+
     @Argument(parsing: .postTerminator, help: "The command to run, after '--'.")
     var command: [String] = []
 
@@ -36,6 +39,7 @@ struct RunCommand: ParsableCommand {
         output.apply(to: &configuration)
         rules.apply(to: &configuration)
         capture.apply(to: &configuration)
+        configuration.killAfter = killAfter
         configuration.captureTo = write
         let outcome = try SessionLauncher.run(configuration, command: "run")
         throw ExitCode(outcome.commandStatus ?? 0)

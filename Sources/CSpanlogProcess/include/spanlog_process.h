@@ -9,10 +9,11 @@
 /* Starts `path` with `argv` in a child that first waits until sl_release_child() is called,
  * so the caller can register the child's pid for tracing before the program runs.
  * stdout_fd/stderr_fd replace the child's stdout/stderr when >= 0; with `new_session` the
- * child gets its own session and stdout_fd as controlling terminal.
+ * child gets its own session and stdout_fd as controlling terminal; otherwise, with
+ * `own_group`, its own process group. The child dies with SIGKILL when the caller dies.
  * Returns the pid, or -errno. */
 pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
-                     int *gate_fd, int *exec_error_fd);
+                     int own_group, int *gate_fd, int *exec_error_fd);
 
 /* Lets the child exec. Returns 0, or the errno with which exec failed. */
 int sl_release_child(int gate_fd, int exec_error_fd);
@@ -20,8 +21,8 @@ int sl_release_child(int gate_fd, int exec_error_fd);
 /* Opens a pseudo-terminal pair. Returns 0 or -errno. */
 int sl_open_pty(int *master_fd, int *slave_fd);
 
-/* SIGINT/SIGTERM set a flag (and are forwarded to `forward_to` when > 0); SIGHUP is counted
- * as a reload request and not forwarded. */
+/* SIGINT/SIGTERM set a flag and are forwarded to `forward_to` when it is not 0 (a negative
+ * value is a process group); SIGHUP is counted as a reload request and not forwarded. */
 void sl_install_signal_handlers(pid_t forward_to);
 /* The last stopping signal received (SIGINT or SIGTERM), or 0. */
 int sl_pending_signal(void);

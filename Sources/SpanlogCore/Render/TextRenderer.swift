@@ -154,7 +154,7 @@ public final class TextRenderer: RecordSink {
             }
         }
         buffer.append("  ")
-        buffer.append(span.comm)
+        appendEscaped(span.comm)
         buffer.append("[")
         buffer.appendDecimal(span.pid)
         buffer.append("]")
@@ -182,20 +182,21 @@ public final class TextRenderer: RecordSink {
             buffer.append(" ")
         }
         style(.dim) {
-            buffer.append(line.comm)
+            appendEscaped(line.comm)
             buffer.append("[")
             buffer.appendDecimal(line.pid)
             buffer.append("] ")
             switch line.stream {
             case .stdout: buffer.append("out")
             case .stderr: buffer.append("err")
-            case .file: buffer.append(line.path ?? "file")
+            case .file: appendEscaped(line.path ?? "file")
             }
         }
         buffer.append("  ")
         let severe = (line.level ?? .info) >= .error
-        let text = String(decoding: line.text, as: UTF8.self).map { $0.isASCII && ($0.asciiValue! < 0x20) ? "\u{FFFD}" : $0 }
-        style(severe ? .red : .none) { buffer.append(String(text)) }
+        style(severe ? .red : .none) {
+            line.text.withUnsafeBufferPointer { appendEscaped(bytes: $0, keepingTabs: true) }
+        }
         if line.truncated { style(.yellow) { buffer.append(" [truncated]") } }
         buffer.append(0x0A)
     }
@@ -211,9 +212,9 @@ public final class TextRenderer: RecordSink {
             buffer.append("! ")
             buffer.append(alert.priority.name.uppercased())
             buffer.append(" ")
-            buffer.append(alert.rule)
+            appendEscaped(alert.rule)
             buffer.append(": ")
-            buffer.append(alert.message)
+            appendEscaped(alert.message)
         }
         if indent == 0 {
             buffer.append("  ")
@@ -263,7 +264,7 @@ public final class TextRenderer: RecordSink {
             buffer.append("warning: ")
             buffer.append(warning.kind.rawValue)
             buffer.append(": ")
-            buffer.append(warning.message)
+            appendEscaped(warning.message)
         }
         if let pid = warning.pid {
             buffer.append(" (pid ")
@@ -275,7 +276,10 @@ public final class TextRenderer: RecordSink {
             buffer.append(name)
             buffer.append("=")
             switch value {
-            case .string(let text): buffer.append(text.debugDescription)
+            case .string(let text):
+                buffer.append(0x22)
+                appendEscaped(text)
+                buffer.append(0x22)
             case .integer(let number): buffer.appendDecimal(number)
             }
         }
@@ -324,7 +328,7 @@ public final class TextRenderer: RecordSink {
     // MARK: Formatting helpers
 
     private func appendSpanLabel(_ span: SpanSummary) {
-        buffer.append(span.tags.isEmpty ? "(untagged)" : span.tagPath)
+        if span.tags.isEmpty { buffer.append("(untagged)") } else { appendEscaped(span.tagPath) }
         buffer.append("#")
         buffer.appendHex(span.uid.sequence)
     }
@@ -332,10 +336,64 @@ public final class TextRenderer: RecordSink {
     private func appendArgs(_ args: [(name: String, value: String)]) {
         for (index, arg) in args.enumerated() {
             if index > 0 { buffer.append(" ") }
-            buffer.append(arg.name)
+            appendEscaped(arg.name)
             buffer.append("=")
-            buffer.append(arg.value)
+            appendEscaped(arg.value)
         }
+    }
+
+    /// Text from traced programs, made safe for a terminal: control bytes (escape sequences,
+    /// newlines that would split a record, C1 controls) are shown escaped (`\e`, `\n`, `\x07`,
+    /// `\u{9b}`), bytes that are not UTF-8 as U+FFFD. Line text keeps its tabs.
+    private func appendEscaped(_ string: String) {
+        var string = string
+        string.withUTF8 { appendEscaped(bytes: $0, keepingTabs: false) }
+    }
+
+    private func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, keepingTabs: Bool) {
+        var index = 0, runStart = 0
+        func flushRun() {
+            if runStart < index { buffer.append(bytes: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x20 && byte < 0x7F || byte == 0x09 && keepingTabs {
+                index += 1
+                continue
+            }
+            if byte >= 0x80 {
+                let length = JSONEscaper.validUTF8Length(bytes, at: index)
+                // U+0080…U+009F (C2 80…C2 9F) are C1 controls: CSI (U+009B) starts an escape sequence.
+                if length > 0 && !(byte == 0xC2 && bytes[index + 1] < 0xA0) {
+                    index += length
+                    continue
+                }
+                flushRun()
+                if length == 2 {
+                    buffer.append("\\u{")
+                    buffer.appendHex(UInt64(bytes[index + 1]))
+                    buffer.append("}")
+                } else {
+                    buffer.append("\u{FFFD}")
+                }
+                index += max(length, 1)
+                runStart = index
+                continue
+            }
+            flushRun()
+            switch byte {
+            case 0x0A: buffer.append("\\n")
+            case 0x0D: buffer.append("\\r")
+            case 0x09: buffer.append("\\t")
+            case 0x1B: buffer.append("\\e")
+            default:
+                buffer.append("\\x")
+                buffer.appendHex(UInt64(byte), minimumDigits: 2)
+            }
+            index += 1
+            runStart = index
+        }
+        flushRun()
     }
 
     private func appendIndent(_ level: Int) {

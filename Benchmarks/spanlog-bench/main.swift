@@ -27,11 +27,16 @@ struct Workload {
         let header = CaptureHeader(monotonicToWallOffset: 1_790_000_000_000_000_000, session: 0x5eed,
                                    startMonotonic: 1_000, host: "bench")
         var out = CaptureEncoder.encode(header)
+        var events = 0
+        func add(_ event: RawEvent) {
+            CaptureEncoder.encode(event, into: &out)
+            events += 1
+        }
         out.reserveCapacity(lines * 140)
         var clock: UInt64 = 1_000
         func tick() -> UInt64 { clock += 1_000; return clock }
-        CaptureEncoder.encode(.processStart(ProcessStart(timestamp: tick(), pid: pid, parentPid: 1, creatorTid: nil,
-                                                         comm: "bench-app")), into: &out)
+        add(.processStart(ProcessStart(timestamp: tick(), pid: pid, parentPid: 1, creatorTid: nil,
+                                                         comm: "bench-app")))
         let linesPerSpan = lines / spans
         let tagNames = ["req", "db", "query", "row", "decode", "check", "cache", "http"]
         var written = 0
@@ -44,26 +49,27 @@ struct Workload {
                 tags.append(tagNames[level % tagNames.count])
                 let tagText = tags.joined(separator: ".")
                 let enter = Array(">:t:\(tagText):item=\(spanIndex + level),user=\((spanIndex * 7) % 1000):\n".utf8)
-                CaptureEncoder.encode(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 3, target: .devNull,
-                                                        bytes: enter[...])), into: &out)
+                add(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 3, target: .devNull,
+                                                        bytes: enter[...])))
                 for lineNumber in 0..<linesPerSpan {
                     let text = "2026-11-28 15:21:09,123 INFO worker-\(tid): processed item \(spanIndex + level)"
                         + " line \(lineNumber) for user \(written % 997) in 3 ms; cache=hit status=ok\n"
-                    CaptureEncoder.encode(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 1, target: .stdout,
-                                                            bytes: Array(text.utf8)[...])), into: &out)
+                    add(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 1, target: .stdout,
+                                                            bytes: Array(text.utf8)[...])))
                     written += 1
                 }
             }
             for level in stride(from: chain - 1, through: 0, by: -1) {
                 let tagText = tags[0...level].joined(separator: ".")
                 let exit = Array("<:t:\(tagText):status=200:\n".utf8)
-                CaptureEncoder.encode(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 3, target: .devNull,
-                                                        bytes: exit[...])), into: &out)
+                add(.write(WriteEvent(timestamp: tick(), pid: pid, tid: tid, fd: 3, target: .devNull,
+                                                        bytes: exit[...])))
             }
             spanIndex += chain
         }
-        CaptureEncoder.encode(.exit(timestamp: tick(), pid: pid, tid: pid, processExited: true), into: &out)
-        CaptureEncoder.encode(.stop(timestamp: tick()), into: &out)
+        add(.exit(timestamp: tick(), pid: pid, tid: pid, processExited: true))
+        add(.stop(timestamp: tick()))
+        CaptureEncoder.encodeEnd(events: events, lostEvents: 0, into: &out)
         return out
     }
 }

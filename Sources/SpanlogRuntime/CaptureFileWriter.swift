@@ -53,7 +53,9 @@ final class CaptureFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Ends the capture with its end record (a clean stop) and closes it.
     func close() {
+        CaptureEncoder.encodeEnd(events: events, lostEvents: lostEvents, into: &buffer)
         flush()
         Glibc.close(fd)
     }

@@ -178,6 +178,7 @@ struct JournaldTests {
             wait_for \(ws)/records.jsonl '"rule":"second"'
             kill -TERM $daemon
             wait $daemon; echo "status $?" >> \(ws)/daemon.err
+            wait_for \(ws)/notify.log STOPPING=1
             kill -KILL $listener  # it inherits the test runner's blocked SIGTERM
             dump_journal \(ws)/alerts.jsonl SPANLOG_RULE=second
             dump_journal \(ws)/lines.jsonl SYSLOG_IDENTIFIER=shopd

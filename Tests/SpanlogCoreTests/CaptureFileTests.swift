@@ -28,6 +28,7 @@ import Testing
     static func encodedCapture() -> [UInt8] {
         var bytes = CaptureEncoder.encode(header)
         for event in events { CaptureEncoder.encode(event, into: &bytes) }
+        CaptureEncoder.encodeEnd(events: events.count, lostEvents: 0, into: &bytes)
         return bytes
     }
 
@@ -71,12 +72,34 @@ import Testing
 
     @Test func truncatedCaptureKeepsEverythingBeforeTheCutAndNamesTheOffset() throws {
         let full = Self.encodedCapture()
-        let cut = Array(full.prefix(full.count - 5))
+        let cut = Array(full.prefix(full.count - 21 - 5))  // the end record, and 5 bytes of the stop event
         let decoded = Self.decodeAll(cut, chunk: 64)
         #expect(decoded.events == Array(Self.events.dropLast()))
         let error = try #require(decoded.error)
-        #expect(error.offset == UInt64(full.count - 13), "the stop event starts 13 bytes before the end")
+        #expect(error.offset == UInt64(full.count - 21 - 13), "the stop event starts 13 bytes before the end record")
         #expect(error.description.contains("byte offset"))
+    }
+
+    /// A recorder killed between two events leaves a file that decodes cleanly to its last
+    /// byte: only the missing end record says it is incomplete.
+    @Test func aCaptureCutBetweenTwoEventsSaysItEndsEarly() throws {
+        let full = Self.encodedCapture()
+        let cut = Array(full.prefix(full.count - 21))
+        let decoded = Self.decodeAll(cut, chunk: 64)
+        #expect(decoded.events == Self.events, "everything is processed")
+        let error = try #require(decoded.error)
+        #expect(error.offset == UInt64(cut.count))
+        #expect(error.reason.contains("ends early, after \(Self.events.count) events: it has no end record"))
+    }
+
+    @Test func anEndRecordThatMiscountsOrIsFollowedIsDamage() throws {
+        var miscounted = CaptureEncoder.encode(Self.header)
+        for event in Self.events { CaptureEncoder.encode(event, into: &miscounted) }
+        CaptureEncoder.encodeEnd(events: Self.events.count + 1, lostEvents: 0, into: &miscounted)
+        #expect(Self.decodeAll(miscounted, chunk: 64).error?.reason.contains("counts") == true)
+        var followed = Self.encodedCapture()
+        CaptureEncoder.encode(Self.events[0], into: &followed)
+        #expect(Self.decodeAll(followed, chunk: 64).error?.reason == "an event follows the end record")
     }
 
     @Test func corruptLengthIsReportedAtItsOffset() throws {
@@ -108,7 +131,7 @@ import Testing
         bytes[8] = 9
         let error = try #require(Self.decodeAll(bytes, chunk: 100).error)
         #expect(error.offset == 8)
-        #expect(error.reason == "capture version 9 is not supported (this spanlog reads versions 1 to 2)")
+        #expect(error.reason == "capture version 9 is not supported (this spanlog reads versions 1 to 3)")
     }
 
     @Test func notACaptureIsRejectedAtOffsetZero() {

@@ -61,6 +61,7 @@ struct CaptureFixture {
                                                       session: 0x5eed, startMonotonic: 1_000_000, host: "test"))
         for event in events { CaptureEncoder.encode(event, into: &out) }
         CaptureEncoder.encode(.stop(timestamp: clock + 1_000), into: &out)
+        CaptureEncoder.encodeEnd(events: events.count + 1, lostEvents: 0, into: &out)
         return out
     }
 

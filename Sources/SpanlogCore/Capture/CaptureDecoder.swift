@@ -5,6 +5,10 @@ public struct CaptureDecoder {
     public static let maxEventLength = 64 * 1024 * 1024
 
     public private(set) var header: CaptureHeader?
+    private var version: UInt16 = 0
+    /// Events decoded so far, and whether the end record closed the capture.
+    public private(set) var events = 0
+    public private(set) var ended = false
     private var pending: [UInt8] = []
     private var position = 0
     /// File offset of `pending[0]`.
@@ -43,10 +47,25 @@ public struct CaptureDecoder {
         guard let type = CaptureEventType(rawValue: typeByte) else {
             throw CaptureError(offset: eventStart, reason: "unknown event type \(typeByte)")
         }
+        if ended {
+            throw CaptureError(offset: eventStart, reason: "an event follows the end record")
+        }
+        if type == .end {
+            guard length == 17, let count = payload.uint64(), payload.uint64() != nil else {
+                throw CaptureError(offset: eventStart, reason: "malformed end record")
+            }
+            guard count == UInt64(events) else {
+                throw CaptureError(offset: eventStart, reason: "the end record counts \(count) events, the capture holds \(events)")
+            }
+            ended = true
+            position = end
+            return try next()  // nothing may follow
+        }
         guard let event = Self.decode(type, &payload), payload.index == end || type == .write else {
             throw CaptureError(offset: eventStart, reason: "malformed \(type) event of \(length) bytes")
         }
         position = end
+        events += 1
         return event
     }
 
@@ -62,6 +81,9 @@ public struct CaptureDecoder {
         if available > 0 {
             throw CaptureError(offset: offset, reason: "file ends inside an event (\(available) bytes left over)")
         }
+        if version >= 3 && !ended {
+            throw CaptureError(offset: offset, reason: "the capture ends early, after \(events) events: it has no end record (the recorder was killed, or the file was cut)")
+        }
     }
 
     private mutating func readHeader() throws(CaptureError) -> Bool {
@@ -72,6 +94,7 @@ public struct CaptureDecoder {
             throw CaptureError(offset: 0, reason: "not a spanlog capture (bad magic)")
         }
         let version = reader.uint16()!
+        self.version = version
         guard CaptureHeader.readableVersions.contains(version) else {
             let readable = CaptureHeader.readableVersions
             throw CaptureError(offset: 8, reason: "capture version \(version) is not supported (this spanlog reads versions \(readable.lowerBound) to \(readable.upperBound))")
@@ -92,6 +115,8 @@ public struct CaptureDecoder {
 
     private static func decode(_ type: CaptureEventType, _ reader: inout ByteReader) -> RawEvent? {
         switch type {
+        case .end:
+            return nil  // read by next() itself
         case .write:
             guard let timestamp = reader.uint64(), let pid = reader.int32(), let tid = reader.int32(),
                   let fd = reader.int32(), let targetByte = reader.uint8(),

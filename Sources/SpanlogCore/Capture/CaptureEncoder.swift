@@ -15,6 +15,17 @@ public enum CaptureEncoder {
         return out.bytes
     }
 
+    /// Appends the end record: written last, by a recorder that stopped cleanly, so that a
+    /// capture cut short (a killed recorder, a truncated copy) can be told from a whole one.
+    public static func encodeEnd(events: Int, lostEvents: UInt64, into out: inout [UInt8]) {
+        var record = ByteWriter()
+        record.uint32(1 + 16)
+        record.uint8(CaptureEventType.end.rawValue)
+        record.uint64(UInt64(events))
+        record.uint64(lostEvents)
+        out.append(contentsOf: record.bytes)
+    }
+
     /// Appends one framed event to `out`.
     public static func encode(_ event: RawEvent, into out: inout [UInt8]) {
         var payload = ByteWriter()

@@ -5,9 +5,10 @@
 ///     then events: u32 length (type byte + payload)  u8 type  payload
 public struct CaptureHeader: Sendable, Equatable {
     public static let magic: [UInt8] = Array("SPANLOGC".utf8)
-    public static let version: UInt16 = 2
-    /// Versions this spanlog reads: 1 lacks the container-change event, and is otherwise the same.
-    public static let readableVersions: ClosedRange<UInt16> = 1...2
+    public static let version: UInt16 = 3
+    /// Versions this spanlog reads: 1 lacks the container-change event, 2 the end record; they
+    /// are otherwise the same.
+    public static let readableVersions: ClosedRange<UInt16> = 1...3
 
     /// Added to monotonic timestamps to get wall-clock nanoseconds since the epoch.
     public var monotonicToWallOffset: Int64
@@ -26,6 +27,8 @@ public struct CaptureHeader: Sendable, Equatable {
 
 enum CaptureEventType: UInt8 {
     case write = 1, processStart = 2, exec = 3, exit = 4, lost = 5, stop = 6, containerChanged = 7
+    /// The last record of a capture closed cleanly (version 3): how many events it holds.
+    case end = 8
 }
 
 enum CaptureTarget: UInt8 {

@@ -6,6 +6,7 @@
 //   swift run -c release spanlog-bench generate FILE [N] # writes the capture for `spanlog replay`
 //   swift run -c release spanlog-bench runtime FILE 10   # direct engine vs a runtime session, alternating
 //   swift run -c release spanlog-bench rules FILE 10     # no rules vs 100 span-end + 10 line rules
+//   for c in 1 2 3 4 5 6; do .build/release/spanlog-bench open-spans 1000000 $c; done   # eviction, memory
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -213,6 +214,53 @@ func rulesBenchmark(path: String, rounds: Int) throws {
     print("with/without (medians): \((ratio * 1000).rounded() / 1000)")
 }
 
+/// Resident memory of this process, in bytes. Measured in a fresh process per configuration,
+/// so that memory freed by an earlier one and kept by malloc does not hide the cost.
+func residentBytes() -> Int {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+          let pages = Int(statm.split(separator: " ")[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// Opens `count` spans that are never closed (a thread's `t` spans, one key, and numeric ids,
+/// one key each), with and without a bound that evicts half of them; prints the time of each
+/// and the memory an open span takes. `only` runs one configuration (by its number).
+func openSpansBenchmark(count: Int, only: Int?) {
+    var configuration = 0
+    final class Discard: RecordSink {
+        func emit(_ record: Record) {}
+        func flush() {}
+        func finish() {}
+    }
+    func run(_ label: String, bound: Int, marker: (Int) -> String) {
+        configuration += 1
+        if let only, only != configuration { return }
+        var configuration = EngineConfiguration(monotonicToWallOffset: 0, session: 1)
+        configuration.maxOpenSpans = bound
+        let engine = Engine(configuration: configuration, sink: Discard())
+        engine.process(.processStart(ProcessStart(timestamp: 1, pid: 10, parentPid: 1, creatorTid: nil, comm: "bench")))
+        let before = residentBytes()
+        let started = monotonicSeconds()
+        for index in 0..<count {
+            let bytes = Array(marker(index).utf8)
+            engine.process(.write(WriteEvent(timestamp: UInt64(index + 2), pid: 10, tid: 10, fd: 3, target: .devNull,
+                                             bytes: bytes[...])))
+        }
+        let elapsed = monotonicSeconds() - started
+        let open = engine.stats.spansStarted - engine.stats.evictedSpans
+        let perSpan = open > 0 ? (residentBytes() - before) / open : 0
+        print("\(label): \(count) spans in \((elapsed * 1000).rounded() / 1000) s, \(open) open, \(engine.stats.evictedSpans) evicted, ~\(perSpan) bytes per open span")
+    }
+    let thread = { (index: Int) in ">:t:request:id=\(index),user=\(index % 1000):\n" }
+    let numeric = { (index: Int) in ">:\(index + 1):request:id=\(index),user=\(index % 1000):\n" }
+    run("t spans, 2 args, no bound", bound: Int.max, marker: thread)
+    run("t spans, 2 args, bound \(count / 2)", bound: count / 2, marker: thread)
+    run("numeric ids, 2 args, no bound", bound: Int.max, marker: numeric)
+    run("numeric ids, 2 args, bound \(count / 2)", bound: count / 2, marker: numeric)
+    run("t spans, 1 arg, no bound", bound: Int.max) { ">:t:request:id=\($0):\n" }
+    run("t spans, no args, no bound", bound: Int.max) { _ in ">:t:request::\n" }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "generate":
@@ -246,6 +294,9 @@ case "rules":
         exit(2)
     }
     try rulesBenchmark(path: path, rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
+case "open-spans":
+    openSpansBenchmark(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 200_000,
+                       only: arguments.dropFirst(2).first.flatMap { Int($0) })
 case "replay", nil:
     let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 3
     replayBenchmark(Workload().capture(), rounds: rounds)

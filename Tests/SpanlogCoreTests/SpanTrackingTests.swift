@@ -208,3 +208,24 @@ import Testing
         #expect(h.collector.warnings.first?.details.first { $0.name == "column" } != nil)
     }
 }
+
+/// Eviction removes the oldest open spans from the middle of their key's and owner's lists; the
+/// rest must behave as if nothing happened (LIFO exits, the innermost span for lines).
+@Suite struct EvictionTests {
+    @Test func evictingTheOldestKeepsEveryOtherSpanWorking() {
+        let h = EngineHarness { $0.maxOpenSpans = 500 }
+        h.start(pid: 10)
+        for index in 0..<1000 { h.marker(">:t:request:n=\(index):\n", pid: 10, tid: index % 2 == 0 ? 10 : 11) }
+        h.stdout("inside the newest\n", pid: 10, tid: 11)
+        for _ in 0..<3 { h.marker("<:t:request::\n", pid: 10, tid: 10) }
+        h.stop()
+        let evicted = h.collector.spans.filter { $0.status == .evicted }
+        #expect(evicted.count == 500)
+        #expect(evicted.map { $0.enterArgs.first?.value } == (0..<500).map { "\($0)" }, "oldest first")
+        let closed = h.collector.spans.filter { $0.status == .ok }
+        #expect(closed.map { $0.enterArgs.first?.value } == ["998", "996", "994"], "exits still close the most recent")
+        #expect(h.collector.line("inside the newest")?.span?.enterArgs.first?.value == "999")
+        #expect(h.collector.spans.filter { $0.status == .open }.count == 497)
+        #expect(h.engine.stats.evictedSpans == 500)
+    }
+}

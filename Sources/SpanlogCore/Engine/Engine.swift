@@ -123,15 +123,10 @@ public final class Engine {
         if line.truncated { stats.truncatedLines += 1 }
         let level = LevelDetector.detect(line.text)
         if let span = line.span {
-            span.lines += 1
+            span.lines &+= 1
             if let level, level >= .error {
-                span.errors += 1
-                // Error lines are rare: walking up to the root costs nothing on the common path.
-                var ancestor: SpanInstance? = span
-                while let current = ancestor {
-                    current.errorsTotal += 1
-                    ancestor = current.parent
-                }
+                span.errors &+= 1
+                span.errorsTotal &+= 1
             }
         }
         let stream: LogStream
@@ -143,7 +138,7 @@ public final class Engine {
         let record = LineRecord(
             timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.comm(of: line.pid),
             stream: stream, path: line.path, text: line.text, level: level, truncated: line.truncated,
-            span: line.span?.summary)
+            span: line.span?.summary(session: configuration.session))
         outputs.emit(.line(record))
     }
 
@@ -270,6 +265,7 @@ public final class Engine {
 
     private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
                               at timestamp: UInt64) {
+        if let parent = instance.parent, parent.isOpen { parent.errorsTotal &+= instance.errorsTotal }
         stats.spansEnded += 1
         if status == .ok { tracker.compactAgeQueue() }
         outputs.emit(.span(spanRecord(instance, status: status, exitArgs: exitArgs, at: timestamp)))
@@ -279,11 +275,13 @@ public final class Engine {
                             at timestamp: UInt64) -> SpanRecord {
         let process = tracker.processes[instance.pid]
         return SpanRecord(
-            summary: instance.summary, parent: instance.parent?.summary.uid, depth: instance.depth,
+            summary: instance.summary(session: configuration.session),
+            parent: instance.parent.map { SpanUID(session: configuration.session, sequence: $0.sequence) },
+            depth: Int(instance.depth),
             pid: instance.pid, tid: instance.tid, comm: process?.comm ?? "",
             start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
-            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: instance.lines, errors: instance.errors,
-            errorsTotal: instance.errorsTotal, status: status, container: process?.container,
+            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: Int(instance.lines), errors: Int(instance.errors),
+            errorsTotal: Int(instance.errorsTotal), status: status, container: process?.container,
             parentIsOpen: instance.parent?.isOpen ?? false)
     }
 

@@ -12,45 +12,65 @@ struct SpanKey: Hashable {
 }
 
 /// One open (or just closed) span. A class because lines, children and the tracker's indexes
-/// all refer to the same instance while it is open.
+/// all refer to the same instance while it is open. Kept small — a million of them may be open —
+/// and linked into two lists (its key's and its owner's), so that closing any one of them,
+/// the oldest included, is constant time.
 final class SpanInstance {
-    let summary: SpanSummary
-    let key: SpanKey
-    let idKind: Marker.ID
+    let sequence: UInt64
+    let id: Int64
+    let start: UInt64
+    let tags: [String]
+    let enterArgs: [(name: String, value: String)]
     let parent: SpanInstance?
-    let depth: Int
+    /// Neighbours in the list of open instances with the same key, and in the list of the
+    /// owner's open instances, both in opening order. Unowned: the tracker's age queue keeps
+    /// every open instance alive, and an instance leaves both lists when it closes.
+    unowned(unsafe) var previousWithKey: SpanInstance?
+    unowned(unsafe) var nextWithKey: SpanInstance?
+    unowned(unsafe) var previousOfOwner: SpanInstance?
+    unowned(unsafe) var nextOfOwner: SpanInstance?
     let pid: Int32
     let tid: Int32
-    let start: UInt64
-    let enterArgs: [(name: String, value: String)]
+    /// Number of enclosing spans (walking up would cost the depth, and unclosed spans nest deep).
+    let depth: Int32
+    var lines: UInt32 = 0
+    var errors: UInt32 = 0
+    /// Error lines here and in descendants that have ended (each adds its total to its parent's
+    /// when it ends: constant time, however deep spans nest).
+    var errorsTotal: UInt32 = 0
     var owner: SpanOwner?
-    var lines = 0
-    var errors = 0
-    /// Error lines here and in descendants (counted up the parent chain as they happen).
-    var errorsTotal = 0
+    /// Numeric and global spans can be closed by anyone, so they outlive their writer.
+    let survivesOwner: Bool
     var isOpen = true
 
-    init(summary: SpanSummary, key: SpanKey, idKind: Marker.ID, parent: SpanInstance?, pid: Int32, tid: Int32,
-         start: UInt64, enterArgs: [(name: String, value: String)], owner: SpanOwner?) {
-        self.summary = summary
-        self.key = key
-        self.idKind = idKind
-        self.parent = parent
+    init(sequence: UInt64, id: Int64, tags: [String], enterArgs: [(name: String, value: String)],
+         survivesOwner: Bool, parent: SpanInstance?, pid: Int32, tid: Int32, start: UInt64, owner: SpanOwner?) {
+        self.sequence = sequence
         self.depth = parent.map { $0.depth + 1 } ?? 0
+        self.id = id
+        self.tags = tags
+        self.enterArgs = enterArgs
+        self.survivesOwner = survivesOwner
+        self.parent = parent
         self.pid = pid
         self.tid = tid
         self.start = start
-        self.enterArgs = enterArgs
         self.owner = owner
     }
 
-    /// Numeric and global spans can be closed by anyone, so they outlive their writer.
-    var survivesOwner: Bool {
-        switch idKind {
-        case .global, .number: true
-        case .thread, .process, .parent: false
-        }
+    var key: SpanKey { SpanKey(id: id, tags: tags) }
+
+    /// What records carry of the span; built when asked rather than stored twice. The session
+    /// is the tracker's, the same for every instance.
+    func summary(session: UInt32) -> SpanSummary {
+        SpanSummary(uid: SpanUID(session: session, sequence: sequence), id: id, tags: tags,
+                    parent: parent.map { SpanUID(session: session, sequence: $0.sequence) }, enterArgs: enterArgs)
     }
+}
+
+/// The newest instance of a list; the rest are reached through `previous…` links.
+struct ListTail {
+    unowned(unsafe) var instance: SpanInstance
 }
 
 /// What the tracker knows about a traced process, kept while it or a descendant lives so that
@@ -66,8 +86,11 @@ struct TrackedProcess {
 
 /// Open span instances, their owners, and the process tree that attribution walks.
 struct SpanTracker {
-    private(set) var openByKey: [SpanKey: [SpanInstance]] = [:]
-    private var ownedBy: [SpanOwner: [SpanInstance]] = [:]
+    /// The newest open instance of each key, and of each owner.
+    private var newestWithKey: [SpanKey: ListTail] = [:]
+    private var newestOfOwner: [SpanOwner: ListTail] = [:]
+    /// Tag lists seen recently, so that spans with the same tags share one array.
+    private var internedTags: [[String]: [String]] = [:]
     private(set) var processes: [Int32: TrackedProcess] = [:]
     /// Instances in opening order, for timeouts and eviction (oldest first). Closed instances
     /// are skipped lazily and compacted away when they dominate.
@@ -137,8 +160,8 @@ struct SpanTracker {
         guard openCount > 0 else { return nil }
         var pid = pid, tid = tid
         for _ in 0..<64 {
-            if let span = ownedBy[.thread(tid)]?.last { return span }
-            if let span = ownedBy[.process(pid)]?.last { return span }
+            if let span = newestOfOwner[.thread(tid)]?.instance { return span }
+            if let span = newestOfOwner[.process(pid)]?.instance { return span }
             guard let process = processes[pid], let creator = process.creatorTid else { return nil }
             pid = process.parentPid
             tid = creator
@@ -153,12 +176,16 @@ struct SpanTracker {
         let parent = enclosingSpan(pid: pid, tid: tid)
         let uid = SpanUID(session: session, sequence: nextSequence)
         nextSequence += 1
-        let key = SpanKey(id: resolvedID, tags: marker.tags)
+        let tags = intern(marker.tags)
+        let survives: Bool
+        switch marker.id {
+        case .global, .number: survives = true
+        case .thread, .process, .parent: survives = false
+        }
         let instance = SpanInstance(
-            summary: SpanSummary(uid: uid, id: resolvedID, tags: marker.tags, parent: parent?.summary.uid,
-                                 enterArgs: marker.args), key: key, idKind: marker.id,
-            parent: parent, pid: pid, tid: tid, start: timestamp, enterArgs: marker.args, owner: owner)
-        openByKey[key, default: []].append(instance)
+            sequence: uid.sequence, id: resolvedID, tags: tags, enterArgs: marker.args,
+            survivesOwner: survives, parent: parent, pid: pid, tid: tid, start: timestamp, owner: owner)
+        appendToKey(instance)
         if let owner { insert(instance, into: owner) }
         byAge.append(instance)
         openCount += 1
@@ -167,7 +194,7 @@ struct SpanTracker {
 
     /// Closes the most recently opened instance with this key (LIFO), or returns nil.
     mutating func closeMostRecent(key: SpanKey) -> SpanInstance? {
-        guard let instance = openByKey[key]?.last else { return nil }
+        guard let instance = newestWithKey[key]?.instance else { return nil }
         markClosed(instance)
         return instance
     }
@@ -176,13 +203,23 @@ struct SpanTracker {
         guard instance.isOpen else { return }
         instance.isOpen = false
         openCount -= 1
-        remove(instance, fromKey: instance.key)
+        removeFromKey(instance)
         if let owner = instance.owner { remove(instance, from: owner) }
     }
 
-    /// Instances owned by `owner`, removed from it; the caller abandons or re-homes them.
+    /// Instances owned by `owner`, oldest first, removed from it; the caller abandons or
+    /// re-homes them.
     mutating func takeOwned(by owner: SpanOwner) -> [SpanInstance] {
-        ownedBy.removeValue(forKey: owner) ?? []
+        guard let tail = newestOfOwner.removeValue(forKey: owner)?.instance else { return [] }
+        var owned: [SpanInstance] = []
+        var cursor: SpanInstance? = tail
+        while let instance = cursor {
+            owned.append(instance)
+            cursor = instance.previousOfOwner
+            instance.previousOfOwner = nil
+            instance.nextOfOwner = nil
+        }
+        return owned.reversed()
     }
 
     mutating func transfer(_ instances: [SpanInstance], to owner: SpanOwner?) {
@@ -218,7 +255,7 @@ struct SpanTracker {
     func openInstance(sequence: UInt64) -> SpanInstance? {
         guard sequence > 0 else { return nil }
         let index = firstAgeIndex(after: sequence - 1)
-        guard index < byAge.count, byAge[index].summary.uid.sequence == sequence, byAge[index].isOpen else { return nil }
+        guard index < byAge.count, byAge[index].sequence == sequence, byAge[index].isOpen else { return nil }
         return byAge[index]
     }
 
@@ -237,7 +274,7 @@ struct SpanTracker {
         var low = byAgeHead, high = byAge.count
         while low < high {
             let middle = (low + high) / 2
-            if byAge[middle].summary.uid.sequence <= sequence { low = middle + 1 } else { high = middle }
+            if byAge[middle].sequence <= sequence { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -249,38 +286,68 @@ struct SpanTracker {
 
     // MARK: Index upkeep
 
-    /// Keeps each owner's list in opening order, so `.last` is the innermost. Opening appends
-    /// (the newest is the innermost); only re-homed instances need the walk back.
+    /// Spans with the same tags share one array (a million open spans of one kind would
+    /// otherwise keep a million copies). Bounded: past 4,096 tag lists it starts afresh.
+    private mutating func intern(_ tags: [String]) -> [String] {
+        if let shared = internedTags[tags] { return shared }
+        if internedTags.count >= 4096 { internedTags.removeAll(keepingCapacity: true) }
+        internedTags[tags] = tags
+        return tags
+    }
+
+    private mutating func appendToKey(_ instance: SpanInstance) {
+        let key = instance.key
+        if let tail = newestWithKey[key]?.instance {
+            tail.nextWithKey = instance
+            instance.previousWithKey = tail
+        }
+        newestWithKey[key] = ListTail(instance: instance)
+    }
+
+    private mutating func removeFromKey(_ instance: SpanInstance) {
+        let previous = instance.previousWithKey, next = instance.nextWithKey
+        previous?.nextWithKey = next
+        next?.previousWithKey = previous
+        if next == nil {
+            let key = instance.key
+            if let previous { newestWithKey[key] = ListTail(instance: previous) } else { newestWithKey[key] = nil }
+        }
+        instance.previousWithKey = nil
+        instance.nextWithKey = nil
+    }
+
+    /// Keeps each owner's list in opening order, so the tail is the innermost. Opening appends
+    /// (the newest is the innermost); only re-homed instances walk back to their place.
     private mutating func insert(_ instance: SpanInstance, into owner: SpanOwner) {
-        let sequence = instance.summary.uid.sequence
-        ownedBy[owner, default: []].insertInOpeningOrder(instance, sequence: sequence)
+        guard let tail = newestOfOwner[owner]?.instance else {
+            newestOfOwner[owner] = ListTail(instance: instance)
+            return
+        }
+        var after: SpanInstance? = tail
+        while let candidate = after, candidate.sequence > instance.sequence { after = candidate.previousOfOwner }
+        guard let after else {
+            // Older than every instance of the owner: the new head.
+            var head = tail
+            while let previous = head.previousOfOwner { head = previous }
+            head.previousOfOwner = instance
+            instance.nextOfOwner = head
+            return
+        }
+        instance.previousOfOwner = after
+        instance.nextOfOwner = after.nextOfOwner
+        after.nextOfOwner?.previousOfOwner = instance
+        after.nextOfOwner = instance
+        if after === tail { newestOfOwner[owner] = ListTail(instance: instance) }
     }
 
     private mutating func remove(_ instance: SpanInstance, from owner: SpanOwner) {
-        guard let index = ownedBy.index(forKey: owner) else { return }
-        if ownedBy.values[index].removeInstance(instance) { ownedBy.remove(at: index) }
-    }
-
-    private mutating func remove(_ instance: SpanInstance, fromKey key: SpanKey) {
-        guard let index = openByKey.index(forKey: key) else { return }
-        if openByKey.values[index].removeInstance(instance) { openByKey.remove(at: index) }
-    }
-}
-
-extension [SpanInstance] {
-    fileprivate mutating func insertInOpeningOrder(_ instance: SpanInstance, sequence: UInt64) {
-        var position = endIndex
-        while position > startIndex, self[position - 1].summary.uid.sequence > sequence { position -= 1 }
-        insert(instance, at: position)
-    }
-
-    /// Removes `instance` (usually the last: spans close LIFO); returns whether the list is empty.
-    fileprivate mutating func removeInstance(_ instance: SpanInstance) -> Bool {
-        if last === instance {
-            removeLast()
-        } else if let index = lastIndex(where: { $0 === instance }) {
-            remove(at: index)
+        let previous = instance.previousOfOwner, next = instance.nextOfOwner
+        previous?.nextOfOwner = next
+        next?.previousOfOwner = previous
+        if next == nil {
+            if let previous { newestOfOwner[owner] = ListTail(instance: previous) } else { newestOfOwner[owner] = nil }
         }
-        return isEmpty
+        instance.previousOfOwner = nil
+        instance.nextOfOwner = nil
     }
 }

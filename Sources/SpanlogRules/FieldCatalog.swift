@@ -61,7 +61,7 @@ public enum FieldCatalog {
         Entry(name: "span.arg.NAME", type: "argument", description: "The exit argument NAME, else the enter argument NAME."),
         Entry(name: "span.lines", type: "number", description: "Lines written inside the span (not its children)."),
         Entry(name: "span.errors", type: "number", description: "Lines at level error or worse inside the span."),
-        Entry(name: "span.errors_total", type: "number", description: "Error lines in the span and all its descendants."),
+        Entry(name: "span.errors_total", type: "number", description: "Error lines in the span and in its descendants that have ended."),
         Entry(name: "span.status", type: "status", description: "ok, abandoned, timeout, evicted, or open (still running)."),
         Entry(name: "proc.pid", type: "number", description: "The pid of the process that entered the span."),
         Entry(name: "proc.name", type: "string", description: "That process's command name (comm)."),

@@ -106,7 +106,7 @@ public struct SpanRecord: Sendable {
     public var exitArgs: [(name: String, value: String)]
     public var lines: Int
     public var errors: Int
-    /// Error lines of this span and of all its descendants.
+    /// Error lines of this span and of its descendants that ended before it.
     public var errorsTotal: Int
     public var status: SpanStatus
     public var container: String?

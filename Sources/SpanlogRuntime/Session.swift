@@ -25,17 +25,20 @@ public final class Session {
     /// Runs the session to its end: the capture's last event, the command's exit, or a signal.
     public func run() throws(SessionError) -> SessionOutcome {
         SignalWatch.ignoreBrokenPipes()
-        let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
-                                                  journal: JournalOutput.Options(includeSpans: configuration.journaldSpans), environment: configuration.environment)
-            + configuration.extraOutputs
+        // Rules first: a broken rule file stops the session before any output file is created.
+        let producesRecords = !configuration.outputs.isEmpty || !configuration.extraOutputs.isEmpty
         var processors: [RecordProcessor] = []
-        if let selection = configuration.rules, !channels.isEmpty {
+        if let selection = configuration.rules, producesRecords {
             let ruleSet = try Self.loadRules(selection)
             notify(.rulesLoaded(count: ruleSet.rules.count, warnings: ruleSet.warnings.map(\.description)))
             let evaluator = RuleEvaluator(ruleSet)
             rules = evaluator
             processors.append(evaluator)
         }
+        let journal = JournalOutput.Options(includeSpans: configuration.journaldSpans)
+        let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
+                                                  journal: journal, environment: configuration.environment)
+            + configuration.extraOutputs
         if !channels.isEmpty {
             fanout = RecordFanout(channels: channels, processors: processors) { [notify] channel in
                 guard let failure = channel.health.firstFailure else { return }
@@ -197,20 +200,22 @@ public final class Session {
                 throw error
             }
             var status: Int32?
-            var askedToStop = false
-            var stopAsked: UInt64?
+            // When a stop began: a signal the handler passed on, or spanlog's own SIGTERM once
+            // nobody reads its output (as a closed pipe would end the command).
+            var stopBegan: UInt64?
             var killed = false
+            let grace = UInt64(configuration.killAfter * 1e9)
             poll(collector, engine, capture) {
                 status = child.pollExit()
                 guard status == nil else { return true }
-                if outputsGone, !askedToStop {
-                    // Nobody reads any more: end the command as a closed pipe would.
-                    askedToStop = true
+                if stopBegan == nil, outputsGone {
                     child.signal(SIGTERM)
+                    stopBegan = KernelClock.now()
+                } else if stopBegan == nil, SignalWatch.pending != nil {
+                    stopBegan = KernelClock.now()
                 }
-                // A stop signal was passed on; a command that ignores it is killed after the grace.
-                if stopAsked == nil, SignalWatch.pending != nil || askedToStop { stopAsked = KernelClock.now() }
-                if let stopAsked, !killed, KernelClock.now() - stopAsked > UInt64(configuration.killAfter * 1e9) {
+                // A command that ignores the stop is killed after the grace period.
+                if let stopBegan, !killed, KernelClock.now() - stopBegan > grace {
                     killed = true
                     child.signal(SIGKILL)
                 }

@@ -56,14 +56,7 @@ public final class JSONRenderer: RecordSink {
             cachedWriter = (line.pid, line.tid, line.stream, line.comm, scratch.bytes)
         }
         buffer.append(bytes: cachedWriter.json)
-        if let path = line.path {
-            buffer.append(",\"path\":")
-            JSONEscaper.appendString(path, to: buffer)
-        }
-        buffer.append(",\"text\":")
-        JSONEscaper.appendBytes(line.text, to: buffer)
-        buffer.append(",\"level\":")
-        appendLevel(line.level)
+        appendPathTextAndLevel(line)
         buffer.append(line.truncated ? ",\"truncated\":true,\"span\":" : ",\"truncated\":false,\"span\":")
         if let span = line.span {
             if cachedSpan?.uid != span.uid {
@@ -110,14 +103,7 @@ public final class JSONRenderer: RecordSink {
             buffer.append("\",\"stream\":\"")
             buffer.append(line.stream.rawValue)
             buffer.append(0x22)
-            if let path = line.path {
-                buffer.append(",\"path\":")
-                JSONEscaper.appendString(path, to: buffer)
-            }
-            buffer.append(",\"text\":")
-            JSONEscaper.appendBytes(line.text, to: buffer)
-            buffer.append(",\"level\":")
-            appendLevel(line.level)
+            appendPathTextAndLevel(line)
             buffer.append(0x7D)
         }
         buffer.append(",\"suppressed\":")
@@ -231,6 +217,18 @@ public final class JSONRenderer: RecordSink {
             buffer.append(0x5D)
         }
         buffer.append(0x7D)
+    }
+
+    /// `,"path":…` (files only), `,"text":…,"level":…` — the same in line records and alerts.
+    private func appendPathTextAndLevel(_ line: LineRecord) {
+        if let path = line.path {
+            buffer.append(",\"path\":")
+            JSONEscaper.appendString(path, to: buffer)
+        }
+        buffer.append(",\"text\":")
+        JSONEscaper.appendBytes(line.text, to: buffer)
+        buffer.append(",\"level\":")
+        appendLevel(line.level)
     }
 
     private func appendLevel(_ level: LogLevel?) {

@@ -6,4 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Builds the tests and the spanlog binary the collector tests start.
 swift build --build-tests
+# The parsers under libFuzzer for a bounded time (SPANLOG_FUZZ_SECONDS; 0 skips it).
+fuzz_seconds=${SPANLOG_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" != 0 ]; then bash scripts/fuzz.sh "$fuzz_seconds"; fi
 exec swift test --skip-build "$@"

@@ -143,10 +143,11 @@ public final class RuleEvaluator: RecordProcessor {
     }
 
     private func checkInFlight(forward: (Record) -> Void) {
-        nextInFlightCheck = now + Self.inFlightInterval
+        nextInFlightCheck = now.addingReportingOverflow(Self.inFlightInterval).overflow ? .max : now + Self.inFlightInterval
         guard let spans else { return }
         for index in inFlightRules {
-            let cutoff = now - ruleSet.rules[index].openLongerThan
+            let (cutoff, below) = now.subtractingReportingOverflow(ruleSet.rules[index].openLongerThan)
+            if below { continue }
             // Spans that crossed the limit since the last check join the watch list once.
             let crossed = spans.openSpans(enteredAfter: inFlightCursor[index], startedAtOrBefore: cutoff, now: now,
                                           limit: Self.maxWatched)

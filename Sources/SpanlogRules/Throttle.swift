@@ -55,7 +55,7 @@ struct ThrottleState {
             overflowedKeys += 1
         }
         var budget = budgets[key] ?? Budget(windowStart: now, sent: 0, suppressed: 0)
-        if now - budget.windowStart >= spec.window {
+        if now &- budget.windowStart >= spec.window || now < budget.windowStart {
             budget.windowStart = now
             budget.sent = 0
         }

@@ -37,3 +37,57 @@ import Testing
         #expect(text.split(separator: "\n").allSatisfy { !$0.isEmpty })
     }
 }
+
+/// Found by the fuzzer: a capture whose clock offset puts events before 1970 (or at the ends of
+/// the 64-bit range) crashed the text view's time of day and the JSON timestamp.
+@Suite struct TimestampRegressionTests {
+    @Test(arguments: [Int64.min, -1, -1_000_000_001, -86_400_000_000_001, Int64.max])
+    func anyTimestampRenders(nanoseconds: Int64) {
+        let line = LineRecord(timestamp: nanoseconds, pid: 1, tid: 1, comm: "a", stream: .stdout, path: nil,
+                              text: Array("x".utf8)[...], level: nil, truncated: false, span: nil)
+        let text = MemoryOutput(), json = MemoryOutput()
+        let textRenderer = TextRenderer(output: text, mode: .live, color: false)
+        let jsonRenderer = JSONRenderer(output: json)
+        textRenderer.emit(.line(line))
+        jsonRenderer.emit(.line(line))
+        textRenderer.finish()
+        jsonRenderer.finish()
+        #expect(text.text.wholeMatch(of: /\d\d:\d\d:\d\d\.\d\d\d - a\[1\] out  x\n/) != nil, "\(text.text)")
+        #expect(json.text.contains("\"text\":\"x\""))
+    }
+}
+
+/// Found by the fuzzer: a capture whose clock offset pushes wall-clock times past the end of the
+/// 64-bit range made a span's duration overflow.
+@Suite struct DurationRegressionTests {
+    @Test func aSpanAcrossTheWrapHasItsTrueDuration() {
+        let harness = EngineHarness { $0.monotonicToWallOffset = Int64.max - 1_000_500 }
+        harness.start(pid: 10)
+        harness.marker(">:t:wrap::\n", pid: 10)
+        harness.advance(nanoseconds: 5_000)
+        harness.marker("<:t:wrap::\n", pid: 10)
+        harness.stop()
+        let span = harness.collector.span("wrap")
+        #expect(span?.durationNanoseconds == 6_000)
+        let output = MemoryOutput()
+        let renderer = JSONRenderer(output: output)
+        for record in harness.collector.records { renderer.emit(record) }
+        renderer.finish()
+        #expect(output.text.contains("\"duration_ns\":6000"))
+    }
+}
+
+/// Found by the fuzzer: timestamps at the end of the 64-bit range made the next timeout check
+/// overflow.
+@Suite struct TimeoutRegressionTests {
+    @Test func timeoutsWorkAtTheEndOfTheClock() {
+        let harness = EngineHarness { $0.spanTimeout = 1_000_000 }
+        harness.advance(nanoseconds: UInt64.max - 10_000_000)
+        harness.start(pid: 10)
+        harness.marker(">:t:late::\n", pid: 10)
+        harness.advance(nanoseconds: 2_000_000)
+        harness.stdout("after the timeout\n", pid: 10)
+        harness.stop()
+        #expect(harness.collector.span("late")?.status == .timeout)
+    }
+}

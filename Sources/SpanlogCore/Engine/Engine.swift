@@ -247,7 +247,9 @@ public final class Engine {
     private func expireTimedOutSpans() {
         guard let timeout = configuration.spanTimeout else { return }
         let now = lastTimestamp
-        nextTimeoutCheck = now + min(timeout / 4 + 1, 100_000_000)
+        // Saturating: a capture's timestamps can be anything, up to the end of the range.
+        let (next, overflow) = now.addingReportingOverflow(min(timeout / 4 + 1, 100_000_000))
+        nextTimeoutCheck = overflow ? .max : next
         guard now > timeout else { return }
         while let oldest = tracker.oldestOpen(startedAtOrBefore: now - timeout) {
             stats.timedOutSpans += 1

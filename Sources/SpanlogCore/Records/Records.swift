@@ -115,7 +115,9 @@ public struct SpanRecord: Sendable {
     /// Alerts rules raised on this span (the text view marks it failed).
     public var alerts = 0
 
-    public var durationNanoseconds: Int64 { end - start }
+    /// Wrapping: both times are the same monotonic clock shifted by one offset, so the difference
+    /// is exact even when a capture's offset pushes them past the ends of the range.
+    public var durationNanoseconds: Int64 { end &- start }
 
     /// Failed in a person's eyes: an error line in it or below it, or an alert on it.
     public var looksFailed: Bool { errorsTotal > 0 || alerts > 0 }

@@ -402,7 +402,8 @@ public final class TextRenderer: RecordSink {
 
     /// Time of day, UTC, to the millisecond.
     private func appendTime(_ nanoseconds: Int64) {
-        let millisOfDay = (nanoseconds / 1_000_000) % 86_400_000
+        // Times before 1970 (a capture from a machine with a wrong clock) count back from midnight.
+        let millisOfDay = ((nanoseconds / 1_000_000) % 86_400_000 + 86_400_000) % 86_400_000
         func two(_ value: Int64) {
             buffer.append(0x30 + UInt8(value / 10))
             buffer.append(0x30 + UInt8(value % 10))

@@ -6,7 +6,8 @@ struct TimestampFormatter {
 
     mutating func append(_ nanoseconds: Int64, to buffer: ByteBuffer) {
         let second = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds + 1) / 1_000_000_000 - 1
-        let fraction = nanoseconds - second * 1_000_000_000
+        // Wrapping: `second * 1e9` may pass Int64.min at the extremes; the difference is exact.
+        let fraction = nanoseconds &- second &* 1_000_000_000
         if second != cachedSecond {
             cachedSecond = second
             cachedPrefix = Array(Self.dateTime(second).utf8)

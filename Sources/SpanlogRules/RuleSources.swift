@@ -1,4 +1,5 @@
 import Foundation
+import SpanlogCore
 
 /// Which rule files a session loads, in order.
 public struct RuleSelection: Sendable, Equatable {
@@ -45,6 +46,10 @@ public struct RuleSelection: Sendable, Equatable {
                 files = [path]
             }
             for file in files {
+                if let refusal = CallerAccess.refusalToRead(file) {
+                    problems.append(RuleDiagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), refusal))
+                    continue
+                }
                 do {
                     sources.append(RuleSource(name: file, text: try String(contentsOfFile: file, encoding: .utf8)))
                 } catch {

@@ -16,6 +16,9 @@ final class CaptureFileWriter {
     private(set) var failure: String?
 
     init(path: String, header: CaptureHeader) throws(SessionError) {
+        if let refusal = CallerAccess.refusalToWrite(path) {
+            throw SessionError(.io, what: "cannot create capture file \(path)", why: refusal)
+        }
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw SessionError(.io, what: "cannot create capture file \(path)", why: String(cString: strerror(errno)),

@@ -27,6 +27,9 @@ enum OutputFactory {
                 path = textPath
             }
             let output: FileDescriptorOutput
+            if let path, let refusal = CallerAccess.refusalToWrite(path) {
+                throw SessionError(.io, what: "cannot open output \(spec)", why: refusal)
+            }
             if let path {
                 let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard fd >= 0 else {

@@ -117,6 +117,9 @@ public final class Session {
     // MARK: Replay
 
     private func replay(_ path: String) throws(SessionError) -> SessionOutcome {
+        if let refusal = CallerAccess.refusalToRead(path) {
+            throw SessionError(.io, what: "cannot open \(path)", why: refusal)
+        }
         var reader = try CaptureFileReader(path: path)
         var engine: Engine?
         var started = false

@@ -32,6 +32,10 @@ struct MarkersCommand: ParsableCommand {
             let out = FileDescriptorOutput(fd: STDOUT_FILENO)
             var report = MarkerLintReport()
             for file in files.isEmpty ? ["-"] : files {
+                if let refusal = CallerAccess.refusalToRead(file) {
+                    printError("spanlog markers lint: \(refusal)")
+                    throw ExitCode(2)
+                }
                 guard let bytes = readAll(file) else {
                     printError("spanlog markers lint: cannot read \(file): \(String(cString: strerror(errno)))")
                     throw ExitCode(2)

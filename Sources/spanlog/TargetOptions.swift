@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import ArgumentParser
+import Foundation
+import SpanlogCore
 import SpanlogRuntime
 
 /// Which running processes to follow; shared by tail and record.
@@ -35,6 +37,16 @@ struct TargetOptions: ParsableArguments {
         if selection.isEmpty && !hasCommand {
             throw ValidationError("Say what to follow: --pid PID, --comm NAME, --cgroup PATH, --container ID or --all.")
         }
+        // A user who is not root sees no more through spanlog than through strace: their own
+        // processes only.
+        if !CallerAccess.callerIsRoot {
+            if all || cgroup != nil || container != nil {
+                throw ValidationError("--all, --cgroup and --container follow other users' processes too; only root may use them (sudo spanlog …).")
+            }
+            for pid in pid where Self.owner(of: pid).map({ $0 != getuid() }) ?? false {
+                throw ValidationError("Process \(pid) belongs to another user; you may follow only your own processes.")
+            }
+        }
         for pid in pid where access("/proc/\(pid)", F_OK) != 0 {
             throw ValidationError("No process with pid \(pid) is running; check it with 'ps -p \(pid)'.")
         }
@@ -44,5 +56,14 @@ struct TargetOptions: ParsableArguments {
         if let container, container.count < 12 || container.count > 64 || !container.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
             throw ValidationError("--container takes a container id of 12 to 64 hex digits, as 'docker ps' shows it.")
         }
+    }
+
+    /// The real uid a process runs as, from /proc/PID/status.
+    static func owner(of pid: Int32) -> uid_t? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("Uid:") {
+            return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { uid_t($0) }
+        }
+        return nil
     }
 }

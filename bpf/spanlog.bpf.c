@@ -469,6 +469,39 @@ DEFINE_SUBMIT(4096)
 DEFINE_SUBMIT(16384)
 DEFINE_SUBMIT(65536)
 
+// A /dev/null write larger than one slot: markers flushed in bulk by a buffered tracer client.
+// Read whole, up to SL_MARKER_WRITE_MAX, one 64 KiB slot per bpf_loop step, each record but the
+// last flagged SL_FLAG_MORE; user space joins them into one write.
+struct sl_marker_chunks {
+    struct sl_write write;
+    __u64 pid_tgid;
+    __u64 written;
+    __u64 total;
+};
+
+static int submit_marker_chunk(__u32 i, struct sl_marker_chunks *chunks)
+{
+    __u64 offset = (__u64)i * SL_MARKER_CHUNK;
+    if (offset >= chunks->total || i >= SL_MARKER_CHUNKS)
+        return 1;
+    __u64 length = chunks->total - offset;
+    if (length > SL_MARKER_CHUNK)
+        length = SL_MARKER_CHUNK;
+    void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + SL_MARKER_CHUNK, 0);
+    if (!slot) {
+        count_lost();
+        return 1;
+    }
+    struct sl_write_event *event = start_write_event(slot, &chunks->write, chunks->pid_tgid, chunks->written);
+    if (offset + length < chunks->total)
+        event->flags |= SL_FLAG_MORE;
+    if (bpf_probe_read_user(event->data, length, (void *)(chunks->write.buf + offset)) != 0)
+        length = 0;
+    event->captured = length;
+    bpf_ringbuf_submit(event, wakeup_flags(sizeof(struct sl_write_event) + SL_MARKER_CHUNK));
+    return 0;
+}
+
 #define SUBMIT_IN_CLASS(SIZE)                                                                      \
     if (want <= SIZE)                                                                              \
         return write.vector ? submit_vector_##SIZE(&write, pid_tgid, ret, want)                    \
@@ -568,6 +601,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     if (write.flags & (SL_FLAG_UNCLASSIFIED | SL_FLAG_PATH_CHANGED))
         emit_file_path(&write, pid_tgid);
     __u64 want = (__u64)ret;
+    if (write.target == SL_TARGET_DEVNULL && !write.vector && want > config.max_payload) {
+        struct sl_marker_chunks chunks = {.write = write, .pid_tgid = pid_tgid, .written = want};
+        chunks.total = want < SL_MARKER_WRITE_MAX ? want : SL_MARKER_WRITE_MAX;
+        bpf_loop(SL_MARKER_CHUNKS, submit_marker_chunk, &chunks, 0);
+        return 0;
+    }
     if (want > config.max_payload)
         want = config.max_payload;
     SUBMIT_IN_CLASS(64)

@@ -23,6 +23,12 @@
 #define SL_FLAG_UNCLASSIFIED 1
 /* The file was renamed (or reached through another link) since its path was last sent. */
 #define SL_FLAG_PATH_CHANGED 2
+/* More records of the same /dev/null write follow (markers are read whole, up to
+ * SL_MARKER_WRITE_MAX bytes, in chunks of one 64 KiB slot each). */
+#define SL_FLAG_MORE 4
+#define SL_MARKER_CHUNK 65536
+#define SL_MARKER_CHUNKS 16
+#define SL_MARKER_WRITE_MAX (SL_MARKER_CHUNK * SL_MARKER_CHUNKS)
 
 #define SL_VERDICT_CAPTURE 1
 #define SL_VERDICT_IGNORE 2

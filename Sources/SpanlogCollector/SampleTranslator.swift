@@ -22,6 +22,9 @@ final class SampleTranslator {
     /// The cgroup v2 id each process was last seen in: a change means it moved, and its
     /// container is looked up again.
     private var cgroupIDs: [Int32: UInt64] = [:]
+    /// A big /dev/null write arrives as several records (SL_FLAG_MORE on all but the last);
+    /// its bytes so far, by thread.
+    private var markerChunks: [Int32: (timestamp: UInt64, bytes: [UInt8])] = [:]
 
     private struct FileKey: Hashable {
         var device: UInt64
@@ -132,8 +135,22 @@ final class SampleTranslator {
             stats.malformedSamples += 1
             return
         }
-        let bytes = Array(UnsafeRawBufferPointer(rebasing: sample[dataStart..<(dataStart + captured)]))
-        emit(.write(WriteEvent(timestamp: event.header.timestamp_ns, pid: pid, tid: tid, fd: event.fd, target: target,
+        var bytes = Array(UnsafeRawBufferPointer(rebasing: sample[dataStart..<(dataStart + captured)]))
+        var timestamp = event.header.timestamp_ns
+        if target == .devNull {
+            // Chunks of one write follow each other; a lost chunk ends the write early (the
+            // loss itself is counted by the kernel), and the engine reports what is missing.
+            if var pending = markerChunks.removeValue(forKey: tid) {
+                pending.bytes += bytes
+                bytes = pending.bytes
+                timestamp = pending.timestamp
+            }
+            if Int32(event.flags) & SL_FLAG_MORE != 0 {
+                markerChunks[tid] = (timestamp, bytes)
+                return
+            }
+        }
+        emit(.write(WriteEvent(timestamp: timestamp, pid: pid, tid: tid, fd: event.fd, target: target,
                                path: path, bytes: bytes[...], writtenLength: Int(event.written))))
     }
 

@@ -148,6 +148,18 @@ public final class Engine {
         markers.feed(tid: write.tid, bytes: write.bytes) {
             handleMarkerOutcome($0, pid: write.pid, tid: write.tid, at: write.timestamp)
         }
+        if write.isTruncated {
+            // Markers past the captured bytes are lost: never silently. The partial last
+            // marker is ended here so the next write starts clean.
+            markers.threadExited(write.tid) { handleMarkerOutcome($0, pid: write.pid, tid: write.tid, at: write.timestamp) }
+            stats.truncatedWrites += 1
+            stats.uncapturedBytes += write.writtenLength - write.bytes.count
+            emitWarning(.truncatedWrite, at: write.timestamp,
+                        message: "write of \(write.writtenLength) bytes to /dev/null read in part (\(write.bytes.count) bytes): markers after that are lost",
+                        pid: write.pid, tid: write.tid,
+                        details: [("fd", .integer(Int64(write.fd))), ("written", .integer(Int64(write.writtenLength))),
+                                  ("captured", .integer(Int64(write.bytes.count)))])
+        }
     }
 
     private func handleMarkerOutcome(_ outcome: MarkerLineOutcome, pid: Int32, tid: Int32, at timestamp: UInt64) {

@@ -133,7 +133,11 @@ struct sl_config {
     /* Read the descriptor table with a helper call: kernels before 6.17 reject the direct
      * load through the untrusted pointer. */
     __u8 fd_table_by_helper;
-    __u8 reserved[7];
+    /* A caller who is not root: capture only writes of tasks whose effective uid is theirs,
+     * so a setuid program started under spanlog is not read through it. */
+    __u8 only_owner_uid;
+    __u8 reserved[2];
+    __u32 owner_uid;
     __u64 target_cgroup_id; /* 0: none */
     char target_comm[SL_COMM_LEN]; /* empty: none */
     /* A container id or its prefix (lowercase hex, NUL-terminated; empty: none). */

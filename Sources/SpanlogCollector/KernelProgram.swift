@@ -91,6 +91,11 @@ final class KernelProgram {
         config.capture_stderr = options.captureStderr ? 1 : 0
         config.target_cgroup_id = options.targetCgroupID ?? 0
         config.fd_table_by_helper = options.fdTableByHelper ? 1 : 0
+        // Not root: whatever spanlog's capabilities, only the caller's own processes are read.
+        if getuid() != 0 {
+            config.only_owner_uid = 1
+            config.owner_uid = getuid()
+        }
         if let comm = options.targetComm {
             withUnsafeMutableBytes(of: &config.target_comm) { raw in
                 for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { raw[index] = byte }

@@ -55,4 +55,24 @@ struct PrivilegeTests {
         #expect(rules.status == 1)
         #expect(rules.stderr.contains("secret.txt:1:1: error: \(workspace.path("secret.txt")) is not readable by you"), "\(rules.stderr)")
     }
+
+    @Test func aSetuidProgramStartedByTheUserIsNotReadThroughSpanlog() throws {
+        let workspace = try Workspace()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: workspace.url.path)
+        let copy = workspace.path("spanlog")
+        try FileManager.default.copyItem(atPath: SpanlogBinary.url.path, toPath: copy)
+        #expect(try workspace.runTool("/usr/sbin/setcap", ["cap_bpf,cap_perfmon,cap_dac_read_search+ep", copy]) == 0)
+        let setuidEcho = workspace.path("suid-echo")
+        try FileManager.default.copyItem(atPath: "/bin/echo", toPath: setuidEcho)
+        try FileManager.default.setAttributes([.posixPermissions: 0o4755], ofItemAtPath: setuidEcho)
+        let job = ["run", "--format", "json", "--no-default-rules", "--", "/bin/sh", "-c", "\(setuidEcho) theirs; echo mine"]
+
+        let asUser = try asNobody(copy, job)
+        #expect(asUser.status == 0, "\(asUser.stderr)")
+        #expect(asUser.stderr.contains("\"text\":\"mine\""))
+        #expect(!asUser.stderr.contains("\"text\":\"theirs\""), "a root process's output, read by a user")
+        // Root sees both: the filter, not the workload, made the difference.
+        let asRoot = try SpanlogBinary.run(Array(job), in: workspace.url)
+        #expect(asRoot.lines.contains { $0["text"] as? String == "theirs" })
+    }
 }

@@ -125,8 +125,7 @@ public final class Engine {
         if let span = line.span {
             span.lines &+= 1
             if let level, level >= .error {
-                span.errors &+= 1
-                span.errorsTotal &+= 1
+                tracker.countErrorLine(in: span)
             }
         }
         let stream: LogStream
@@ -279,14 +278,14 @@ public final class Engine {
 
     private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
                               at timestamp: UInt64) {
-        if let parent = instance.parent, parent.isOpen { parent.errorsTotal &+= instance.errorsTotal }
+        let errors = tracker.takeErrorCount(of: instance)
         stats.spansEnded += 1
         if status == .ok { tracker.compactAgeQueue() }
-        outputs.emit(.span(spanRecord(instance, status: status, exitArgs: exitArgs, at: timestamp)))
+        outputs.emit(.span(spanRecord(instance, status: status, exitArgs: exitArgs, errors: errors, at: timestamp)))
     }
 
     private func spanRecord(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
-                            at timestamp: UInt64) -> SpanRecord {
+                            errors: SpanTracker.ErrorCount, at timestamp: UInt64) -> SpanRecord {
         let process = tracker.processes[instance.pid]
         return SpanRecord(
             summary: instance.summary(session: configuration.session),
@@ -294,8 +293,8 @@ public final class Engine {
             depth: Int(instance.depth),
             pid: instance.pid, tid: instance.tid, comm: process?.comm ?? "",
             start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
-            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: Int(instance.lines), errors: Int(instance.errors),
-            errorsTotal: Int(instance.errorsTotal), status: status, container: process?.container,
+            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: Int(instance.lines), errors: errors.own,
+            errorsTotal: errors.total, status: status, container: process?.container,
             parentIsOpen: instance.parent?.isOpen ?? false)
     }
 
@@ -315,14 +314,14 @@ extension Engine: OpenSpanQuery {
         guard uid.session == configuration.session, let instance = tracker.openInstance(sequence: uid.sequence) else {
             return nil
         }
-        return spanRecord(instance, status: .open, exitArgs: [], at: monotonic(now))
+        return spanRecord(instance, status: .open, exitArgs: [], errors: tracker.errorCount(of: instance), at: monotonic(now))
     }
 
     public func openSpans(enteredAfter sequence: UInt64, startedAtOrBefore cutoff: Int64, now: Int64,
                           limit: Int) -> [SpanRecord] {
         let monotonicCutoff = monotonic(cutoff)
         return tracker.openInstances(after: sequence, startedAtOrBefore: monotonicCutoff, limit: limit).map {
-            spanRecord($0, status: .open, exitArgs: [], at: monotonic(now))
+            spanRecord($0, status: .open, exitArgs: [], errors: tracker.errorCount(of: $0), at: monotonic(now))
         }
     }
 

@@ -34,10 +34,6 @@ final class SpanInstance {
     /// Number of enclosing spans (walking up would cost the depth, and unclosed spans nest deep).
     let depth: Int32
     var lines: UInt32 = 0
-    var errors: UInt32 = 0
-    /// Error lines here and in descendants that have ended (each adds its total to its parent's
-    /// when it ends: constant time, however deep spans nest).
-    var errorsTotal: UInt32 = 0
     var owner: SpanOwner?
     /// Numeric and global spans can be closed by anyone, so they outlive their writer.
     let survivesOwner: Bool
@@ -91,6 +87,16 @@ struct SpanTracker {
     private var newestOfOwner: [SpanOwner: ListTail] = [:]
     /// Tag lists seen recently, so that spans with the same tags share one array.
     private var internedTags: [[String]: [String]] = [:]
+    /// Error lines of open spans that have any, by sequence: few spans have errors, and two
+    /// counters in every instance would cost every open span 8 bytes (a malloc size class).
+    /// `total` includes descendants that ended: each adds its total to its parent's when it
+    /// ends, constant time however deep spans nest.
+    private var errorCounts: [UInt64: ErrorCount] = [:]
+
+    struct ErrorCount {
+        var own = 0
+        var total = 0
+    }
     private(set) var processes: [Int32: TrackedProcess] = [:]
     /// Instances in opening order, for timeouts and eviction (oldest first). Closed instances
     /// are skipped lazily and compacted away when they dominate.
@@ -282,6 +288,26 @@ struct SpanTracker {
     /// Every open instance, oldest first.
     func allOpen() -> [SpanInstance] {
         byAge[byAgeHead...].filter(\.isOpen)
+    }
+
+    // MARK: Error counts
+
+    mutating func countErrorLine(in instance: SpanInstance) {
+        errorCounts[instance.sequence, default: ErrorCount()].own += 1
+        errorCounts[instance.sequence, default: ErrorCount()].total += 1
+    }
+
+    func errorCount(of instance: SpanInstance) -> ErrorCount {
+        errorCounts[instance.sequence] ?? ErrorCount()
+    }
+
+    /// The final counts of a span that ends; its total passes to its parent if that is open.
+    mutating func takeErrorCount(of instance: SpanInstance) -> ErrorCount {
+        guard let count = errorCounts.removeValue(forKey: instance.sequence) else { return ErrorCount() }
+        if let parent = instance.parent, parent.isOpen {
+            errorCounts[parent.sequence, default: ErrorCount()].total += count.total
+        }
+        return count
     }
 
     // MARK: Index upkeep

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SpanlogCore
 
 /// One journal entry: `NAME=value` fields serialized back to back, with their boundaries.
@@ -48,7 +51,3 @@ struct JournalEntry {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

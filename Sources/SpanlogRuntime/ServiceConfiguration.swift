@@ -1,3 +1,4 @@
+import Foundation
 import SpanlogCollector
 import SpanlogCore
 import SpanlogRules
@@ -190,5 +191,3 @@ public struct ServiceConfiguration: Equatable, Sendable {
         return configuration
     }
 }
-
-import Foundation

@@ -201,13 +201,26 @@ public final class Engine {
 
         switch marker.direction {
         case .enter:
+            // The parent is found while a switch still holds; the new span then encloses the
+            // thread's lines by itself.
             _ = tracker.open(marker: marker, resolvedID: resolvedID, owner: owner, pid: pid, tid: tid, at: timestamp)
+            tracker.clearFocus(tid: tid)
             stats.spansStarted += 1
             while tracker.openCount > configuration.maxOpenSpans, let oldest = tracker.oldestOpen(startedAtOrBefore: nil) {
                 stats.evictedSpans += 1
                 close(oldest, status: .evicted, at: timestamp)
             }
+        case .switchTo:
+            if tracker.switchFocus(tid: tid, id: resolvedID, tags: marker.tags) == nil {
+                stats.unmatchedSwitches += 1
+                let tags = marker.tags.joined(separator: ".")
+                emitWarning(.unmatchedSwitch, at: timestamp,
+                            message: "switch to span '\(tags)' id \(resolvedID) with no open span of that key",
+                            pid: pid, tid: tid,
+                            details: [("id", .integer(resolvedID)), ("tags", .string(tags))])
+            }
         case .exit:
+            tracker.clearFocus(tid: tid)
             let key = SpanKey(id: resolvedID, tags: marker.tags)
             if let instance = tracker.closeMostRecent(key: key) {
                 finishClosed(instance, status: .ok, exitArgs: marker.args, at: timestamp)
@@ -227,6 +240,7 @@ public final class Engine {
     private func handleExit(pid: Int32, tid: Int32, processExited: Bool, at timestamp: UInt64) {
         markers.threadExited(tid) { handleMarkerOutcome($0, pid: pid, tid: tid, at: timestamp) }
         let heir: SpanOwner? = processExited ? creatorOwner(of: pid) : .process(pid)
+        tracker.clearFocus(tid: tid)
         settle(tracker.takeOwned(by: .thread(tid)), heir: heir, at: timestamp)
         guard processExited else { return }
         lines.flush(pid: pid, emit: emitLine)

@@ -85,6 +85,9 @@ struct SpanTracker {
     /// The newest open instance of each key, and of each owner.
     private var newestWithKey: [SpanKey: ListTail] = [:]
     private var newestOfOwner: [SpanOwner: ListTail] = [:]
+    /// The span each thread switched to (`=` markers): it encloses the thread's lines until the
+    /// thread's next enter, exit or switch. Strong: a closed span here is simply skipped.
+    private var focus: [Int32: SpanInstance] = [:]
     /// Tag lists seen recently, so that spans with the same tags share one array.
     private var internedTags: [[String]: [String]] = [:]
     /// Error lines of open spans that have any, by sequence: few spans have errors, and two
@@ -166,8 +169,12 @@ struct SpanTracker {
         guard openCount > 0 else { return nil }
         var pid = pid, tid = tid
         for _ in 0..<64 {
-            if let span = newestOfOwner[.thread(tid)]?.instance { return span }
-            if let span = newestOfOwner[.process(pid)]?.instance { return span }
+            if let focused = focus[tid], focused.isOpen { return focused }
+            // One ordering by enter time across the thread's spans and its process's (a `p` span
+            // opened inside a global span handed up to the process encloses the next line).
+            let ofThread = newestOfOwner[.thread(tid)]?.instance, ofProcess = newestOfOwner[.process(pid)]?.instance
+            if let ofThread, let ofProcess { return ofThread.sequence > ofProcess.sequence ? ofThread : ofProcess }
+            if let span = ofThread ?? ofProcess { return span }
             guard let process = processes[pid], let creator = process.creatorTid else { return nil }
             pid = process.parentPid
             tid = creator
@@ -288,6 +295,29 @@ struct SpanTracker {
     /// Every open instance, oldest first.
     func allOpen() -> [SpanInstance] {
         byAge[byAgeHead...].filter(\.isOpen)
+    }
+
+    // MARK: Switches (async code)
+
+    /// Makes the most recent open instance of `id` and `tags` the thread's current span; with
+    /// no tags, the most recent open instance of `id` whatever its tags. Nil when none is open.
+    mutating func switchFocus(tid: Int32, id: Int64, tags: [String]) -> SpanInstance? {
+        var found: SpanInstance?
+        if !tags.isEmpty {
+            found = newestWithKey[SpanKey(id: id, tags: tags)]?.instance
+        } else {
+            // Rare (a bare `=:ID::`): a scan of the keys, newest instance of that id.
+            for (key, tail) in newestWithKey where key.id == id && tail.instance.sequence > (found?.sequence ?? 0) {
+                found = tail.instance
+            }
+        }
+        focus[tid] = found
+        return found
+    }
+
+    /// The thread entered or exited a span, or ended: its switch no longer holds.
+    mutating func clearFocus(tid: Int32) {
+        if !focus.isEmpty { focus[tid] = nil }
     }
 
     // MARK: Error counts

@@ -38,7 +38,8 @@ struct JSONMarkerParser {
         switch directionText.utf8.first {
         case 0x3E: direction = .enter
         case 0x3C: direction = .exit
-        default: throw Stop.invalid("direction \"\(directionText)\" must start with '>' or '<'", directionStart)
+        case 0x3D: direction = .switchTo
+        default: throw Stop.invalid("direction \"\(directionText)\" must start with '>', '<' or '='", directionStart)
         }
         try expectSeparator()
         let id = try parseID()

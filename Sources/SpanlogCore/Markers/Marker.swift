@@ -3,6 +3,8 @@ public struct Marker: Hashable, Sendable {
     public enum Direction: UInt8, Sendable {
         case enter = 0x3E  // ">"
         case exit = 0x3C   // "<"
+        /// The writing thread now works for the most recent open span with this key (async code).
+        case switchTo = 0x3D  // "="
     }
 
     /// How the marker names its span id. Resolution to a number needs the writer

@@ -46,7 +46,11 @@ public struct MarkerLintReport {
     }
 
     static func describe(_ marker: Marker) -> String {
-        let direction = marker.direction == .enter ? "enter" : "exit"
+        let direction = switch marker.direction {
+        case .enter: "enter"
+        case .exit: "exit"
+        case .switchTo: "switch"
+        }
         let id: String
         switch marker.id {
         case .global: id = "global (0)"
@@ -64,7 +68,7 @@ public struct MarkerLintReport {
     public static func json(_ marker: Marker, warning: String? = nil) -> String {
         let buffer = ByteBuffer()
         buffer.append("{\"ok\":true,\"dir\":\"")
-        buffer.append(marker.direction == .enter ? ">" : "<")
+        buffer.append(marker.direction.rawValue)
         buffer.append("\",\"id\":{\"kind\":\"")
         switch marker.id {
         case .global: buffer.append("global\"}")

@@ -39,7 +39,7 @@ public enum MarkerParser {
     /// (a program discarding its output) are counted but never reported as marker errors.
     public static func looksLikeMarker(_ line: ArraySlice<UInt8>) -> Bool {
         guard let first = line.first else { return false }
-        if first == greater || first == less {
+        if first == greater || first == less || first == equals {
             let next = line.index(after: line.startIndex)
             return next == line.endIndex || line[next] == colon
         }

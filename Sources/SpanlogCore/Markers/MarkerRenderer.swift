@@ -2,7 +2,7 @@ extension Marker {
     /// The simple form of this marker, escaped so that parsing it gives this marker back:
     /// `>:ID:TAGS:ARGS:`.
     public var simpleForm: String {
-        var out = direction == .enter ? ">:" : "<:"
+        var out = String(UnicodeScalar(direction.rawValue)) + ":"
         switch id {
         case .global: break
         case .thread: out += "t"

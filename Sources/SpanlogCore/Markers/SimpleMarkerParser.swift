@@ -17,7 +17,7 @@ struct SimpleMarkerParser {
         let start = line.startIndex, end = line.endIndex
         guard start < end else { return fail("empty marker", at: start) }
         guard let direction = Marker.Direction(rawValue: line[start]) else {
-            return fail("a marker starts with '>' (enter) or '<' (exit)", at: start)
+            return fail("a marker starts with '>' (enter), '<' (exit) or '=' (switch)", at: start)
         }
         guard start + 1 < end else { return .incomplete }
         guard line[start + 1] == MarkerParser.colon else {

@@ -8,6 +8,7 @@ public struct EngineStats: Sendable, Equatable {
     /// Lines written to /dev/null that are not markers (output a program discarded).
     public var discardedLines = 0
     public var unmatchedExits = 0
+    public var unmatchedSwitches = 0
     public var spansStarted = 0
     public var spansEnded = 0
     public var openSpans = 0
@@ -36,6 +37,7 @@ extension EngineStats {
             ("timed_out_spans", Int64(timedOutSpans)), ("evicted_spans", Int64(evictedSpans)),
             ("truncated_lines", Int64(truncatedLines)), ("truncated_writes", Int64(truncatedWrites)),
             ("uncaptured_bytes", Int64(uncapturedBytes)), ("lost_events", Int64(clamping: lostEvents)),
+            ("unmatched_switches", Int64(unmatchedSwitches)),
         ]
     }
 }

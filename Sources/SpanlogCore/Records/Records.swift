@@ -202,6 +202,8 @@ public struct AlertRecord: Sendable {
 public struct WarningRecord: Sendable {
     public enum Kind: String, Sendable {
         case unmatchedExit = "unmatched_exit"
+        /// A switch marker (`=`) named a span that is not open.
+        case unmatchedSwitch = "unmatched_switch"
         case markerError = "marker_error"
         case lostEvents = "lost_events"
         case truncatedWrite = "truncated_write"

@@ -302,6 +302,7 @@ public final class TextRenderer: RecordSink {
 
         var notes: [String] = []
         if stats.markerErrors > 0 { notes.append(plural(stats.markerErrors, "malformed marker")) }
+        if stats.unmatchedSwitches > 0 { notes.append("\(plural(stats.unmatchedSwitches, "switch marker")) naming no open span") }
         if stats.unmatchedExits > 0 { notes.append("\(plural(stats.unmatchedExits, "exit marker")) with no open span to close") }
         if stats.abandonedSpans > 0 { notes.append("\(plural(stats.abandonedSpans, "span")) abandoned (their thread or process ended first)") }
         if stats.timedOutSpans > 0 { notes.append("\(plural(stats.timedOutSpans, "span")) closed by --span-timeout") }

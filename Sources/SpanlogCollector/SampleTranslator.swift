@@ -140,7 +140,7 @@ final class SampleTranslator {
         if target == .devNull {
             // Chunks of one write follow each other; a lost chunk ends the write early (the
             // loss itself is counted by the kernel), and the engine reports what is missing.
-            if var pending = markerChunks.removeValue(forKey: tid) {
+            if !markerChunks.isEmpty, var pending = markerChunks.removeValue(forKey: tid) {
                 pending.bytes += bytes
                 bytes = pending.bytes
                 timestamp = pending.timestamp

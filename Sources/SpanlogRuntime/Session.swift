@@ -110,7 +110,6 @@ public final class Session {
         var outcome = SessionOutcome()
         outcome.stats = engine?.stats
         outcome.outputs = fanout?.channels.map(\.status) ?? []
-        outcome.outputsGone = outputsGone
         return outcome
     }
 
@@ -235,7 +234,6 @@ public final class Session {
             poll(collector, engine, capture) { SignalWatch.pending != nil || outputsGone }
             finish(collector, capture)
             result = outcome(engine)
-            result.stoppedBySignal = SignalWatch.pending
         }
         if let capture {
             result.capture = CaptureSummary(path: capture.path, events: capture.events, bytes: capture.bytesWritten,

@@ -54,10 +54,6 @@ public struct SessionOutcome: Sendable {
     public var outputs: [OutputStatus] = []
     /// What the capture file holds (record).
     public var capture: CaptureSummary?
-    /// The signal that stopped the session, if one did.
-    public var stoppedBySignal: Int32?
-    /// True when every output went away (a reader closed the pipe) and the session ended early.
-    public var outputsGone = false
 }
 
 /// What a recording wrote.

@@ -169,7 +169,8 @@ struct SpanTracker {
         guard openCount > 0 else { return nil }
         var pid = pid, tid = tid
         for _ in 0..<64 {
-            if let focused = focus[tid], focused.isOpen { return focused }
+            // Most programs never switch: skip the lookup for them (this runs for every line).
+            if !focus.isEmpty, let focused = focus[tid], focused.isOpen { return focused }
             // One ordering by enter time across the thread's spans and its process's (a `p` span
             // opened inside a global span handed up to the process encloses the next line).
             let ofThread = newestOfOwner[.thread(tid)]?.instance, ofProcess = newestOfOwner[.process(pid)]?.instance

@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Pure Swift: markers, spans, lines, records, renderers, capture files.
@@ -52,6 +53,12 @@ let package = Package(
             dependencies: ["SpanlogCore", .product(name: "Yams", package: "Yams")]
         ),
 
+        // Span analytics: --filter, latency summaries and histograms, the statsd output.
+        .target(
+            name: "SpanlogAnalytics",
+            dependencies: ["SpanlogCore", "SpanlogRules", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+
         // The journald output: the only module that knows libsystemd.
         .target(
             name: "CSpanlogJournal",
@@ -67,7 +74,8 @@ let package = Package(
         .target(name: "CSpanlogProcess"),
         .target(
             name: "SpanlogRuntime",
-            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "SpanlogJournal", "CSpanlogProcess",
+            dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "SpanlogJournal", "SpanlogAnalytics",
+                           "CSpanlogProcess",
                            .product(name: "Yams", package: "Yams")]
         ),
 
@@ -96,6 +104,10 @@ let package = Package(
         .testTarget(
             name: "SpanlogRulesTests",
             dependencies: ["SpanlogCore", "SpanlogRules"]
+        ),
+        .testTarget(
+            name: "SpanlogAnalyticsTests",
+            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogAnalytics"]
         ),
         .testTarget(
             name: "SpanlogJournalTests",

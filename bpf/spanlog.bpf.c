@@ -141,9 +141,10 @@ struct task_struct {
 } __attribute__((preserve_access_index));
 
 // The saved user registers of a system call on x86-64. A 64-bit system call takes its
-// arguments in di, si, dx; a 32-bit (ia32) one, from a 32-bit program or `int $0x80`, in bx,
-// cx, dx. orig_ax holds the system call number.
+// arguments in di, si, dx, r10; a 32-bit (ia32) one, from a 32-bit program or `int $0x80`, in
+// bx, cx, dx, si. orig_ax holds the system call number.
 struct pt_regs {
+    unsigned long r10;
     unsigned long bx;
     unsigned long cx;
     unsigned long dx;
@@ -175,11 +176,33 @@ struct sl_compat_iovec {
 #define SL_NR_IA32_WRITEV 146
 #define SL_NR_IA32_PWRITEV 334
 #define SL_NR_IA32_PWRITEV2 379
+#define SL_NR_READ 0
+#define SL_NR_PREAD64 17
+#define SL_NR_READV 19
+#define SL_NR_RECVFROM 45
+#define SL_NR_RECVMSG 47
+#define SL_NR_SENDTO 44
+#define SL_NR_SENDMSG 46
+#define SL_NR_PREADV 295
+#define SL_NR_PREADV2 327
+#define SL_NR_IA32_READ 3
+#define SL_NR_IA32_READV 145
+#define SL_NR_IA32_PREAD64 180
+#define SL_NR_IA32_PREADV 333
+#define SL_NR_IA32_PREADV2 378
+#define SL_NR_PIPE 22
+#define SL_NR_PIPE2 293
+#define SL_NR_SOCKETPAIR 53
+#define SL_NR_IA32_PIPE 42
+#define SL_NR_IA32_PIPE2 331
+#define SL_NR_IA32_SOCKETPAIR 360
 #define SL_TS_COMPAT 0x0002
 
 #define S_IFMT 00170000
 #define S_IFREG 0100000
 #define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_IFSOCK 0140000
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -200,6 +223,44 @@ struct {
     __type(value, struct sl_file_verdict);
 } file_verdicts SEC(".maps");
 
+// Pipes and socket pairs a traced process created (pipe, pipe2, socketpair): output into
+// them stays inside the traced tree (a `$(…)`, the left side of `a | b` in a script), so it is
+// not captured; what the reading side passes on is. LRU: a pipe whose entry is pushed out
+// (65,536 newer ones) counts as one from outside again.
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct sl_file_key);
+    __type(value, __u8);
+} tree_pipes SEC(".maps");
+
+// Each traced process's stdout and stderr when it came under trace, by thread group id:
+// copied to children at fork, taken from the process itself when it is first seen otherwise
+// (and set by user space for the command spanlog starts).
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, struct sl_origin);
+} origins SEC(".maps");
+
+// --span-io: each targeted thread's reads and writes, by thread id (LRU: a thread whose entry
+// was pushed out starts again from zero, and a span it is in loses its I/O figures).
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, struct sl_thread_io);
+} thread_io SEC(".maps");
+
+// Writes the capture rules leave out, per reason, per CPU.
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, SL_SKIPPED_REASONS);
+    __type(key, __u32);
+    __type(value, struct sl_skipped);
+} skipped SEC(".maps");
+
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
 
 // Events that found no room in the ring buffer, per CPU.
@@ -216,6 +277,15 @@ static __always_inline void count_lost(void)
     __u64 *counter = bpf_map_lookup_elem(&lost, &zero);
     if (counter)
         __sync_fetch_and_add(counter, 1);
+}
+
+static __always_inline void count_skipped(__u32 reason, __u64 bytes)
+{
+    struct sl_skipped *counter = bpf_map_lookup_elem(&skipped, &reason);
+    if (counter) {
+        counter->writes += 1; // per CPU: no other writer
+        counter->bytes += bytes;
+    }
 }
 
 static __always_inline __u64 *target_word(__u32 tgid)
@@ -285,7 +355,81 @@ struct sl_write {
     __u8 flags;
     __u8 vector;
     __u8 compat; // an ia32 system call: 32-bit iovecs
+    __u8 stream_hint;
+    __u8 skipped; // not captured by the capture rules: SL_SKIPPED_* + 1
 };
+
+// The open file behind `fd`, or NULL. Direct loads through BTF pointers (the verifier makes
+// them fault-safe) instead of one helper call per field.
+static __always_inline struct file *file_at(struct task_struct *task, __s32 fd)
+{
+    struct fdtable *fdt = task->files->fdt;
+    if (!fdt || (__u32)fd >= fdt->max_fds)
+        return NULL;
+    struct file **fds = fdt->fd;
+    __u64 file_address = 0;
+    if (config.fd_table_by_helper) // a load-time constant: the verifier sees only one branch
+        bpf_probe_read_kernel(&file_address, sizeof(file_address), &fds[(__u32)fd]);
+    else
+        file_address = (__u64)fds[(__u32)fd];
+    if (!file_address)
+        return NULL;
+    return bpf_rdonly_cast((void *)file_address, bpf_core_type_id_kernel(struct file));
+}
+
+static __always_inline void key_of_fd(struct task_struct *task, __s32 fd, struct sl_file_key *key)
+{
+    struct file *file = file_at(task, fd);
+    struct inode *inode = file ? file->f_inode : NULL;
+    if (!inode)
+        return;
+    key->device = inode->i_sb->s_dev;
+    key->inode = inode->i_ino;
+}
+
+static __always_inline bool same_file(const struct sl_file_key *a, const struct sl_file_key *b)
+{
+    return a->device == b->device && a->inode == b->inode;
+}
+
+// The process's original stdout and stderr: recorded now, from its current descriptors, when
+// nothing recorded them before (a process traced by pid, or matched at exec).
+static __always_inline struct sl_origin *origin_of(struct task_struct *task, __u32 tgid)
+{
+    struct sl_origin *origin = bpf_map_lookup_elem(&origins, &tgid);
+    if (origin)
+        return origin;
+    struct sl_origin fresh = {};
+    key_of_fd(task, 1, &fresh.out);
+    key_of_fd(task, 2, &fresh.err);
+    bpf_map_update_elem(&origins, &tgid, &fresh, BPF_NOEXIST);
+    return bpf_map_lookup_elem(&origins, &tgid);
+}
+
+// The stream of output to `key` through `fd`: stderr when it is the original stderr and that
+// differs from the original stdout (bash's `echo oops >&2` is a write to fd 1 after dup2), stdout
+// when it is the original stdout and differs from the original stderr; otherwise (one terminal
+// for both, or neither) by descriptor number.
+static __always_inline __u8 stream_of(struct sl_origin *origin, struct sl_file_key *key, __s32 fd)
+{
+    if (origin && !same_file(&origin->out, &origin->err)) {
+        if (same_file(key, &origin->err))
+            return SL_TARGET_STDERR;
+        if (same_file(key, &origin->out))
+            return SL_TARGET_STDOUT;
+    }
+    return fd == 2 ? SL_TARGET_STDERR : SL_TARGET_STDOUT;
+}
+
+// The original stream `key` is, or 0 when it is neither the original stdout nor stderr.
+static __always_inline __u8 original_stream(struct sl_origin *origin, struct sl_file_key *key, __s32 fd)
+{
+    if (!origin)
+        return 0;
+    if (same_file(key, &origin->out) || same_file(key, &origin->err))
+        return stream_of(origin, key, fd);
+    return 0;
+}
 
 // Terminals by device number (the kernel's MKDEV: major << 20 | minor): pseudo-terminal
 // slaves /dev/pts/N (majors 136-143), virtual consoles and serial lines (4), /dev/tty and
@@ -296,58 +440,57 @@ static __always_inline bool is_terminal(__u32 rdev)
     return (major >= 136 && major <= 143) || major == 4 || (major == 5 && (rdev & 0xFFFFF) <= 1);
 }
 
-// Decides from the file behind `fd` whether the write is captured, and as what; everything
-// else is dropped here, before any copy. Direct loads through BTF pointers (the verifier
-// makes them fault-safe) instead of one helper call per field.
+// Decides from the file behind `fd` whether the write is captured, and as what (spec 3);
+// everything else is dropped here, before any copy, and what the capture rules leave out of
+// fd 1/2 is counted.
 static __always_inline bool classify(struct task_struct *task, struct sl_write *write)
 {
-    struct fdtable *fdt = task->files->fdt;
-    if (!fdt || (__u32)write->fd >= fdt->max_fds)
+    struct file *file = file_at(task, write->fd);
+    if (!file)
         return false;
-    struct file **fds = fdt->fd;
-    __u64 file_address = 0;
-    if (config.fd_table_by_helper) // a load-time constant: the verifier sees only one branch
-        bpf_probe_read_kernel(&file_address, sizeof(file_address), &fds[(__u32)write->fd]);
-    else
-        file_address = (__u64)fds[(__u32)write->fd];
-    if (!file_address)
-        return false;
-    struct file *file = bpf_rdonly_cast((void *)file_address, bpf_core_type_id_kernel(struct file));
     struct inode *inode = file->f_inode;
     if (!inode)
         return false;
-    unsigned short mode = inode->i_mode;
+    unsigned short mode = inode->i_mode & S_IFMT;
 
-    if ((mode & S_IFMT) == S_IFCHR && inode->i_rdev == SL_DEV_NULL) {
+    if (mode == S_IFCHR && inode->i_rdev == SL_DEV_NULL) {
         write->target = SL_TARGET_DEVNULL;
         return true;
     }
-    if (write->fd == 1 || write->fd == 2) {
-        if ((write->fd == 1 && !config.capture_stdout) || (write->fd == 2 && !config.capture_stderr))
-            return false;
-        write->target = write->fd == 1 ? SL_TARGET_STDOUT : SL_TARGET_STDERR;
-        return true;
-    }
-    if ((mode & S_IFMT) == S_IFCHR && is_terminal(inode->i_rdev)) {
-        // A terminal reached through another descriptor: libuv (Node) reopens its tty to make
-        // it non-blocking and writes there, not to fd 1. What reaches a terminal is output a
-        // person reads; on one terminal stdout and stderr cannot be told apart.
-        if (!config.capture_stdout)
-            return false;
-        write->target = SL_TARGET_STDOUT;
-        return true;
-    }
-    if ((mode & S_IFMT) != S_IFREG)
-        return false; // sockets, pipes, other devices: not ours
-
+    bool standard = write->fd == 1 || write->fd == 2;
     struct sl_file_key key = {};
     key.device = inode->i_sb->s_dev;
     key.inode = inode->i_ino;
+    if (mode != S_IFREG) {
+        if (standard) {
+            if ((mode == S_IFIFO || mode == S_IFSOCK) && bpf_map_lookup_elem(&tree_pipes, &key)) {
+                write->skipped = SL_SKIPPED_TREE_PIPE + 1;
+                return false;
+            }
+        } else if (mode != S_IFCHR || !is_terminal(inode->i_rdev)) {
+            return false; // sockets, pipes, other devices on other descriptors: not output
+        }
+        // fd 1/2 to a terminal, or a pipe or socket from outside the tree; or a terminal
+        // reached through another descriptor (libuv reopens its tty and writes there).
+        write->target = stream_of(origin_of(task, task->tgid), &key, write->fd);
+        return write->target == SL_TARGET_STDOUT ? config.capture_stdout : config.capture_stderr;
+    }
+
     struct sl_file_verdict *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
-    if (verdict && verdict->verdict == SL_VERDICT_IGNORE)
-        return false;
-    if (!verdict) {
+    if (!verdict || verdict->verdict == SL_VERDICT_IGNORE) {
+        __u8 stream = standard ? original_stream(origin_of(task, task->tgid), &key, write->fd) : 0;
+        if (verdict) {
+            // Not a log: output only as the original stdout/stderr (`./server > out.txt`).
+            if (stream) {
+                write->target = stream;
+                return stream == SL_TARGET_STDOUT ? config.capture_stdout : config.capture_stderr;
+            }
+            if (standard)
+                write->skipped = SL_SKIPPED_OTHER_FILE + 1;
+            return false;
+        }
         write->flags |= SL_FLAG_UNCLASSIFIED;
+        write->stream_hint = stream;
     } else {
         // A rename changes the dentry's name or parent: send the path again, so records
         // carry the path the file had when it was written.
@@ -361,7 +504,7 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
     write->target = SL_TARGET_FILE;
     write->device = key.device;
     write->inode = key.inode;
-    write->file = file_address;
+    write->file = (__u64)file;
     return true;
 }
 
@@ -375,6 +518,7 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
     event->fd = write->fd;
     event->target = write->target;
     event->flags = write->flags;
+    event->stream_hint = write->stream_hint;
     event->reserved = 0;
     event->device = write->device;
     event->inode = write->inode;
@@ -567,6 +711,113 @@ __noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
 // between entry and exit: the saved registers still hold the arguments, and the return value
 // says how many bytes were really written. (The fd is looked up after the write; a file
 // another thread closes or replaces on that fd in between is judged as it is then.)
+static __always_inline void count_thread_io(__u32 tid, bool read, long bytes)
+{
+    struct sl_thread_io *io = bpf_map_lookup_elem(&thread_io, &tid);
+    if (!io) {
+        struct sl_thread_io fresh = {};
+        bpf_map_update_elem(&thread_io, &tid, &fresh, BPF_NOEXIST);
+        io = bpf_map_lookup_elem(&thread_io, &tid);
+        if (!io)
+            return;
+    }
+    // Only this thread updates its entry.
+    if (read) {
+        io->reads += 1;
+        io->read_bytes += bytes;
+    } else {
+        io->writes += 1;
+        io->written_bytes += bytes;
+    }
+}
+
+// --span-io: a read (or a send, which no write path sees) of a targeted thread.
+static __noinline int on_other_io(long nr, long ret)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (!task || ret < 0 || !is_targeted(task->tgid))
+        return 0;
+    bool compat = task->thread_info.status & SL_TS_COMPAT;
+    bool read, write;
+    if (compat) {
+        read = nr == SL_NR_IA32_READ || nr == SL_NR_IA32_READV || nr == SL_NR_IA32_PREAD64 || nr == SL_NR_IA32_PREADV ||
+               nr == SL_NR_IA32_PREADV2;
+        write = false;
+    } else {
+        read = nr == SL_NR_READ || nr == SL_NR_PREAD64 || nr == SL_NR_READV || nr == SL_NR_PREADV ||
+               nr == SL_NR_PREADV2 || nr == SL_NR_RECVFROM || nr == SL_NR_RECVMSG;
+        write = nr == SL_NR_SENDTO || nr == SL_NR_SENDMSG;
+    }
+    if (read || write)
+        count_thread_io(task->pid, read, ret);
+    return 0;
+}
+
+// Sends the thread's counters ahead of its marker write: user space pairs them.
+static __noinline int emit_thread_io(__u64 pid_tgid, __u64 cgroup_id)
+{
+    __u32 tid = (__u32)pid_tgid;
+    struct sl_thread_io *io = bpf_map_lookup_elem(&thread_io, &tid);
+    if (!io)
+        return 0;
+    struct sl_thread_io_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+    if (!event) {
+        count_lost();
+        return 0;
+    }
+    fill_header(&event->header, SL_EVENT_THREAD_IO, pid_tgid, cgroup_id);
+    event->io = *io;
+    bpf_ringbuf_submit(event, wakeup_flags(sizeof(*event)));
+    return 0;
+}
+
+// A pipe or socket pair a traced process made: output into it stays inside the traced tree.
+static __noinline int note_tree_pipe(struct task_struct *task, __u64 fds_address, bool pair)
+{
+    if (!task)
+        return 0;
+    int fds[2] = {};
+    if (bpf_probe_read_user(fds, sizeof(fds), (void *)fds_address) != 0)
+        return 0;
+    __u8 yes = 1;
+    struct sl_file_key key = {};
+    key_of_fd(task, fds[0], &key);
+    if (key.inode)
+        bpf_map_update_elem(&tree_pipes, &key, &yes, BPF_ANY);
+    if (!pair) // both ends of a pipe are one inode; a socket pair is two sockets
+        return 0;
+    struct sl_file_key other = {};
+    key_of_fd(task, fds[1], &other);
+    if (other.inode)
+        bpf_map_update_elem(&tree_pipes, &other, &yes, BPF_ANY);
+    return 0;
+}
+
+static __always_inline int on_pipe_created(struct pt_regs *regs, long nr)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (!is_targeted(task->tgid))
+        return 0;
+    if (task->thread_info.status & SL_TS_COMPAT) {
+        if (nr == SL_NR_IA32_PIPE || nr == SL_NR_IA32_PIPE2)
+            return note_tree_pipe(task, (__u32)regs->bx, false);
+        if (nr == SL_NR_IA32_SOCKETPAIR)
+            return note_tree_pipe(task, (__u32)regs->si, true);
+        return 0;
+    }
+    if (nr == SL_NR_PIPE || nr == SL_NR_PIPE2)
+        return note_tree_pipe(task, regs->di, false);
+    if (nr == SL_NR_SOCKETPAIR)
+        return note_tree_pipe(task, regs->r10, true);
+    return 0;
+}
+
+// Every system call of every process ends here, so the first test rejects all but the write
+// family (and the pipe makers) with one load and a few compares. Taking writes only at exit
+// needs no per-thread state between entry and exit: the saved registers still hold the
+// arguments, and the return value says how many bytes were really written. (The fd is looked
+// up after the write; a file another thread closes or replaces on that fd in between is judged
+// as it is then.)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -576,8 +827,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     case SL_NR_IA32_WRITE: case SL_NR_IA32_PWRITE64: case SL_NR_IA32_WRITEV: case SL_NR_IA32_PWRITEV:
     case SL_NR_IA32_PWRITEV2:
         break;
+    case SL_NR_PIPE: case SL_NR_PIPE2: case SL_NR_SOCKETPAIR:
+    case SL_NR_IA32_PIPE: case SL_NR_IA32_PIPE2: case SL_NR_IA32_SOCKETPAIR:
+        return ret == 0 ? on_pipe_created(regs, nr) : 0;
     default:
-        return 0;
+        // A load-time constant: without --span-io the verifier drops the call.
+        return config.span_io ? on_other_io(nr, ret) : 0;
     }
     if (ret <= 0)
         return 0;
@@ -588,6 +843,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     // A load-time constant: for a root caller the verifier drops the check entirely.
     if (config.only_owner_uid && task->cred->euid.val != config.owner_uid)
         return 0;
+    if (config.span_io)
+        count_thread_io(task->pid, false, ret);
 
     struct sl_write write = {};
     if (task->thread_info.status & SL_TS_COMPAT) {
@@ -607,11 +864,16 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     write.count = regs->dx;
     write.cgroup_id = cgroup_id_of(task);
     __u64 pid_tgid = (__u64)tgid << 32 | (__u32)task->pid;
-    if (!classify(task, &write))
+    if (!classify(task, &write)) {
+        if (write.skipped)
+            count_skipped(write.skipped - 1, ret);
         return 0;
+    }
 
     if (write.flags & (SL_FLAG_UNCLASSIFIED | SL_FLAG_PATH_CHANGED))
         emit_file_path(&write, pid_tgid);
+    if (config.span_io && write.target == SL_TARGET_DEVNULL)
+        emit_thread_io(pid_tgid, write.cgroup_id);
     __u64 want = (__u64)ret;
     if (write.target == SL_TARGET_DEVNULL && !write.vector && want > config.max_payload) {
         struct sl_marker_chunks chunks = {.write = write, .pid_tgid = pid_tgid, .written = want};
@@ -706,6 +968,11 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
         return 0; // a new thread, or not ours
     if (!config.trace_all)
         set_target(child_tgid);
+    // The child's original stdout/stderr are its parent's, whatever it redirects before it
+    // writes (`cat > Makefile` redirects in the forked shell).
+    struct sl_origin *origin = origin_of(parent, parent_tgid);
+    if (origin)
+        bpf_map_update_elem(&origins, &child_tgid, origin, BPF_ANY);
     emit_process_event(SL_EVENT_PROCESS_START, child, child_tgid, BPF_CORE_READ(child, pid), parent_tgid,
                        BPF_CORE_READ(parent, pid), 0, parent->comm);
     return 0;
@@ -780,6 +1047,7 @@ int BPF_PROG(on_exec, struct task_struct *task)
     if (!matched)
         return 0;
     set_target(tgid);
+    origin_of(task, tgid); // its descriptors now are its originals
     emit_process_event(SL_EVENT_EXEC_MATCH, task, tgid, tid, BPF_CORE_READ(task, real_parent, tgid), 0, 0, task->comm);
     emit_cgroups(task, (__u64)tgid << 32 | tid);
     return 0;
@@ -796,7 +1064,12 @@ int BPF_PROG(on_exit, struct task_struct *task)
     // process is gone (the tracepoint's own group_dead field is only in newer kernels).
     __u32 group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
     emit_process_event(SL_EVENT_EXIT, task, tgid, tid, 0, 0, group_dead, task->comm);
-    if (group_dead && !config.trace_all)
-        clear_target(tgid);
+    if (config.span_io)
+        bpf_map_delete_elem(&thread_io, &tid);
+    if (group_dead) {
+        bpf_map_delete_elem(&origins, &tgid);
+        if (!config.trace_all)
+            clear_target(tgid);
+    }
     return 0;
 }

@@ -13,6 +13,7 @@
 #define SL_EVENT_EXEC_MATCH 5    /* an untraced process exec'd and matched --comm or --container */
 #define SL_EVENT_FILE_PATH 6     /* a file's path, new or changed; precedes its write */
 #define SL_EVENT_CGROUPS 7       /* a process's cgroup paths at exec; follows its SL_EVENT_EXEC */
+#define SL_EVENT_THREAD_IO 8     /* --span-io: the thread's I/O counters; precedes its /dev/null write */
 
 #define SL_TARGET_DEVNULL 0
 #define SL_TARGET_STDOUT 1
@@ -29,6 +30,11 @@
 #define SL_MARKER_CHUNK 65536
 #define SL_MARKER_CHUNKS 16
 #define SL_MARKER_WRITE_MAX (SL_MARKER_CHUNK * SL_MARKER_CHUNKS)
+
+/* Output the capture rules leave out on purpose (spec 3), counted per reason. */
+#define SL_SKIPPED_TREE_PIPE 0  /* fd 1/2 into a pipe or socket pair the traced tree made */
+#define SL_SKIPPED_OTHER_FILE 1 /* fd 1/2 into a regular file that is neither a log nor the original stdout/stderr */
+#define SL_SKIPPED_REASONS 2
 
 #define SL_VERDICT_CAPTURE 1
 #define SL_VERDICT_IGNORE 2
@@ -62,7 +68,11 @@ struct sl_write_event {
     __s32 fd;
     __u8 target;
     __u8 flags;
-    __u16 reserved;
+    /* For a file with no verdict yet written through fd 1/2: SL_TARGET_STDOUT or
+     * SL_TARGET_STDERR when it is the process's original stdout/stderr (captured as that
+     * stream unless it is a log), else 0 (not captured unless it is a log). */
+    __u8 stream_hint;
+    __u8 reserved;
     __u64 device; /* kernel dev_t of the file's superblock, files only */
     __u64 inode;  /* files only */
     __u64 written;  /* bytes the system call wrote */
@@ -112,6 +122,31 @@ struct sl_file_key {
     __u64 inode;
 };
 
+/* What a process's stdout and stderr were when it came under trace (inherited at fork): its
+ * lines are named by these, and a regular file that is neither is not output. */
+struct sl_origin {
+    struct sl_file_key out;
+    struct sl_file_key err;
+};
+
+/* A thread's read and write system calls (any descriptor) since it was first seen. */
+struct sl_thread_io {
+    __u64 read_bytes;
+    __u64 written_bytes;
+    __u64 reads;
+    __u64 writes;
+};
+
+struct sl_thread_io_event {
+    struct sl_event_header header;
+    struct sl_thread_io io;
+};
+
+struct sl_skipped {
+    __u64 writes;
+    __u64 bytes;
+};
+
 struct sl_file_verdict {
     __u8 verdict;
     __u8 reserved[7];
@@ -136,7 +171,10 @@ struct sl_config {
     /* A caller who is not root: capture only writes of tasks whose effective uid is theirs,
      * so a setuid program started under spanlog is not read through it. */
     __u8 only_owner_uid;
-    __u8 reserved[2];
+    /* --span-io: count each targeted thread's read and write system calls, and send the counts
+     * before each of its marker writes. */
+    __u8 span_io;
+    __u8 reserved;
     __u32 owner_uid;
     __u64 target_cgroup_id; /* 0: none */
     char target_comm[SL_COMM_LEN]; /* empty: none */

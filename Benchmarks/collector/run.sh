@@ -21,11 +21,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 run_once() { # CONFIG MODE: one round, prints ns per write
     local config="$1" mode="$2" result="$work/result"
+    # stdout is a pipe everywhere: read by cat untraced, by spanlog itself under `run --no-pty`.
     case "$config" in
-        untraced | untargeted) "$work/writebench" "$mode" "$writes" "$result" > /dev/null ;;
+        untraced | untargeted) "$work/writebench" "$mode" "$writes" "$result" | cat > /dev/null ;;
         spanlog) "$spanlog" run --format json --no-pty -- "$work/writebench" "$mode" "$writes" "$result" > /dev/null ;;
         baseline) "$BASELINE" run --format json --no-pty -- "$work/writebench" "$mode" "$writes" "$result" > /dev/null ;;
-        strace) strace -f -qq -e trace=write,pwrite64 -o /dev/null "$work/writebench" "$mode" "$writes" "$result" > /dev/null ;;
+        strace) strace -f -qq -e trace=write,pwrite64 -o /dev/null "$work/writebench" "$mode" "$writes" "$result" | cat > /dev/null ;;
     esac
     cat "$result"
 }
@@ -59,14 +60,14 @@ for mode in marker socket file stdout other; do
         "$(awk -v a="$straced" -v b="$untraced" 'BEGIN { printf "%.0f", a - b }')"
 done
 
-# Line rate: 4 processes writing 250,000 lines each as fast as they can, through the whole
+# Line rate: 4 processes writing 250,000 lines each as fast as they can into a log file, through the whole
 # pipeline (kernel, engine, JSON) to /dev/null. Loss, if any, is reported, never hidden.
 cat > "$work/burst.c" < Tests/SpanlogCollectorTests/Workloads/burst.c
 gcc -O2 -o "$work/burst" "$work/burst.c"
 for size in 8388608 33554432; do
     start=$(date +%s.%N)
     "$spanlog" run --format json --no-pty --ring-buffer-size "$size" -- \
-        /bin/sh -c "exec '$work/burst' 4 250000 > '$work/burst.out'" > "$work/burst.jsonl"
+        /bin/sh -c "exec '$work/burst' 4 250000 > '$work/burst.log'" > "$work/burst.jsonl"
     end=$(date +%s.%N)
     lines=$(grep -c '"type":"line"' "$work/burst.jsonl")
     lost=$(grep '"type":"stats"' "$work/burst.jsonl" | sed 's/.*"lost_events":\([0-9]*\).*/\1/')

@@ -2,7 +2,7 @@
 //   marker: tracer markers to /dev/null (enter/exit pairs)
 //   file:   8-byte pwrite to a regular file that is not a log (spanlog drops it in the kernel)
 //   socket: 8-byte writes to a Unix socket drained by a child (dropped in the kernel too)
-//   stdout: 100-byte lines to stdout (captured and shipped to user space)
+//   stdout: 100-byte lines to stdout, a pipe (captured and shipped to user space)
 //   other:  getppid, a system call that is not a write (the collector's program still runs)
 // usage: writebench MODE N RESULT_FILE
 #define _GNU_SOURCE
@@ -52,10 +52,9 @@ int main(int argc, char **argv) {
         fd = -1;
         a = b = "";
     } else {
-        // fd 1 on a regular file, however the benchmark is started (an fd 1 that is
-        // /dev/null would take the marker path).
-        int out = open("/tmp/writebench.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
+        // fd 1 as the benchmark started it: a pipe read outside the traced tree (spanlog's
+        // own with `run --no-pty`, or `| cat` untraced), which is what spanlog captures as
+        // stdout. A file that is not a log, or a pipe made inside the tree, would not be.
         fd = 1;
         a = b = "2026-11-28 12:00:00,000 INFO worker: processed an item for a user in 3 ms; cache=hit status=ok\n";
     }

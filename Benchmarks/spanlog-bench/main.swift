@@ -3,9 +3,10 @@
 // to /dev/null on one thread.
 //
 //   swift run -c release spanlog-bench replay            # prints lines per second
-//   swift run -c release spanlog-bench generate FILE [N] # writes the capture for `spanlog replay`
+//   swift run -c release spanlog-bench generate FILE [N [S]] # a capture of N lines in S spans for `spanlog replay`
 //   swift run -c release spanlog-bench runtime FILE 10   # direct engine vs a runtime session, alternating
 //   swift run -c release spanlog-bench rules FILE 10     # no rules vs 100 span-end + 10 line rules
+//   swift run -c release spanlog-bench analytics FILE 10 # replay vs replay with --summary --statsd
 //   for c in 1 2 3 4 5 6; do .build/release/spanlog-bench open-spans 1000000 $c; done   # eviction, memory
 #if canImport(Glibc)
 import Glibc
@@ -214,6 +215,45 @@ func rulesBenchmark(path: String, rounds: Int) throws {
     print("with/without (medians): \((ratio * 1000).rounded() / 1000)")
 }
 
+/// Replay of the same capture to JSON without and with `--summary --statsd` (to a UDP socket on
+/// 127.0.0.1 that nobody reads), alternating rounds.
+func analyticsBenchmark(path: String, rounds: Int) throws {
+    let sink = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sink, $0, length) == 0 && getsockname(sink, $0, &length) == 0 }
+    }
+    let port = UInt16(bigEndian: address.sin_port)
+    func session(_ analytics: Bool) throws -> (lines: Int, spans: Int) {
+        var configuration = SessionConfiguration(source: .capture(path: path))
+        configuration.outputs = [.json(path: "/dev/null")] + (analytics ? [.statsd(address: "127.0.0.1:\(port)")] : [])
+        configuration.summary = analytics ? SummarySettings() : nil
+        let stats = try Session(configuration).run().stats
+        return (stats?.lines ?? 0, stats?.spansEnded ?? 0)
+    }
+    let names = ["replay to JSON", "with --summary --statsd"]
+    var seconds: [String: [Double]] = [:]
+    var counts = (lines: 0, spans: 0)
+    for _ in 0..<rounds {
+        for (index, name) in names.enumerated() {
+            let started = monotonicSeconds()
+            counts = try session(index == 1)
+            seconds[name, default: []].append(monotonicSeconds() - started)
+        }
+    }
+    print("capture: \(counts.lines) lines, \(counts.spans) spans")
+    for name in names {
+        let sorted = seconds[name]!.sorted()
+        print("\(name): median \((sorted[sorted.count / 2] * 1000).rounded() / 1000) s, best \((sorted[0] * 1000).rounded() / 1000) s")
+    }
+    let ratio = seconds[names[0]]!.sorted()[rounds / 2] / seconds[names[1]]!.sorted()[rounds / 2]
+    print("throughput with/without (medians): \((ratio * 1000).rounded() / 1000)")
+    close(sink)
+}
+
 /// Resident memory of this process, in bytes. Measured in a fresh process per configuration,
 /// so that memory freed by an earlier one and kept by malloc does not hide the cost.
 func residentBytes() -> Int {
@@ -265,7 +305,7 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "generate":
     guard let path = arguments.dropFirst().first else {
-        print("usage: spanlog-bench generate FILE [LINES]")
+        print("usage: spanlog-bench generate FILE [LINES [SPANS]]")
         exit(2)
     }
     var workload = Workload()
@@ -273,6 +313,7 @@ case "generate":
         workload.lines = lines
         workload.spans = max(5, lines / 100)
     }
+    if let spans = arguments.dropFirst(3).first.flatMap({ Int($0) }) { workload.spans = max(1, spans) }
     let capture = workload.capture()
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else {
@@ -294,6 +335,12 @@ case "rules":
         exit(2)
     }
     try rulesBenchmark(path: path, rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
+case "analytics":
+    guard let path = arguments.dropFirst().first else {
+        print("usage: spanlog-bench analytics FILE [ROUNDS]")
+        exit(2)
+    }
+    try analyticsBenchmark(path: path, rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
 case "open-spans":
     openSpansBenchmark(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 200_000,
                        only: arguments.dropFirst(2).first.flatMap { Int($0) })

@@ -12,6 +12,7 @@ public final class Collector {
     private var ringBuffer: OpaquePointer?
     private let emit: (RawEvent) -> Void
     private var reportedLost: UInt64 = 0
+    private var reportedSkipped = SkippedOutput()
     private var stopped = false
 
     public init(options: CollectorOptions, emit: @escaping (RawEvent) -> Void) throws(CollectorError) {
@@ -72,6 +73,10 @@ public final class Collector {
             let pid = queue.removeFirst()
             guard traced.insert(pid).inserted else { continue }
             program.addTarget(pid)
+            // What it writes to now is its stdout/stderr from here on.
+            if let out = FileIdentity(path: "/proc/\(pid)/fd/1"), let err = FileIdentity(path: "/proc/\(pid)/fd/2") {
+                program.setOrigin(pid: pid, stdout: out, stderr: err)
+            }
             guard let snapshot = snapshots[pid] else { continue }
             translator.noteContainer(pid: pid, container: snapshot.container)
             // A process that was already running was created by its parent's main thread as far
@@ -83,9 +88,11 @@ public final class Collector {
         }
     }
 
-    /// Registers a child that spanlog started itself and that has not exec'd yet.
-    public func traceSpawned(pid: Int32, comm: String) {
+    /// Registers a child that spanlog started itself and that has not exec'd yet, with the
+    /// stdout and stderr spanlog gave it.
+    public func traceSpawned(pid: Int32, comm: String, stdout: FileIdentity?, stderr: FileIdentity?) {
         program.addTarget(pid)
+        if let stdout, let stderr { program.setOrigin(pid: pid, stdout: stdout, stderr: stderr) }
         emit(.processStart(ProcessStart(timestamp: KernelClock.now(), pid: pid, parentPid: getpid(), creatorTid: nil,
                                         comm: comm, container: ProcFS.container(of: getpid()))))
     }
@@ -111,9 +118,20 @@ public final class Collector {
 
     private func reportLoss() {
         let lost = program.lostEvents()
-        guard lost > reportedLost else { return }
-        emit(.lost(timestamp: KernelClock.now(), count: lost - reportedLost))
-        reportedLost = lost
+        if lost > reportedLost {
+            emit(.lost(timestamp: KernelClock.now(), count: lost - reportedLost))
+            reportedLost = lost
+        }
+        var skipped = program.skippedOutput()
+        skipped.otherFileWrites &+= translator.skippedFileWrites
+        skipped.otherFileBytes &+= translator.skippedFileBytes
+        guard skipped != reportedSkipped else { return }
+        emit(.skipped(timestamp: KernelClock.now(), SkippedOutput(
+            treePipeWrites: skipped.treePipeWrites &- reportedSkipped.treePipeWrites,
+            treePipeBytes: skipped.treePipeBytes &- reportedSkipped.treePipeBytes,
+            otherFileWrites: skipped.otherFileWrites &- reportedSkipped.otherFileWrites,
+            otherFileBytes: skipped.otherFileBytes &- reportedSkipped.otherFileBytes)))
+        reportedSkipped = skipped
     }
 
     /// Drains what is left and emits the final `stop` event.

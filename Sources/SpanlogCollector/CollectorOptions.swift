@@ -24,6 +24,8 @@ public struct CollectorOptions: Sendable {
     public var targetContainer: String?
     /// Print libbpf's own diagnostics (verifier logs) to stderr.
     public var verbose = false
+    /// Count each traced thread's read and write system calls, for span I/O (`--span-io`).
+    public var spanIO = false
     /// Read descriptor tables with a helper call, as spanlog does by itself on kernels before
     /// 6.17 (which refuse the direct load).
     public var fdTableByHelper = false

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSpanlogBPF
 import Foundation
+import SpanlogCore
 
 /// The loaded and attached BPF object, and the maps user space talks to. The programs stay
 /// attached as long as this object lives; links are file descriptors, so they also go away
@@ -17,6 +18,8 @@ final class KernelProgram {
     private let targetBits: UnsafeMutableBufferPointer<UInt64>
     private let verdictsFD: Int32
     private let lostFD: Int32
+    private let originsFD: Int32
+    private let skippedFD: Int32
     private let possibleCPUs: Int
 
     init(options: CollectorOptions) throws(CollectorError) {
@@ -63,6 +66,8 @@ final class KernelProgram {
             eventsFD = bpf_map__fd(events)
             verdictsFD = try Self.mapFD(object, "file_verdicts")
             lostFD = try Self.mapFD(object, "lost")
+            originsFD = try Self.mapFD(object, "origins")
+            skippedFD = try Self.mapFD(object, "skipped")
             try Self.attachAll(object, into: &links)
             // Last: nothing after it can fail, so the mapping is only ever undone by deinit.
             targetBits = try Self.mapTargetBitmap(object)
@@ -91,6 +96,7 @@ final class KernelProgram {
         config.capture_stderr = options.captureStderr ? 1 : 0
         config.target_cgroup_id = options.targetCgroupID ?? 0
         config.fd_table_by_helper = options.fdTableByHelper ? 1 : 0
+        config.span_io = options.spanIO ? 1 : 0
         // Not root: whatever spanlog's capabilities, only the caller's own processes are read.
         if getuid() != 0 {
             config.only_owner_uid = 1
@@ -209,6 +215,28 @@ final class KernelProgram {
         verdict.verdict = UInt8(capture ? SL_VERDICT_CAPTURE : SL_VERDICT_IGNORE)
         // Only set it if the kernel has none: its entry may already carry the name signature.
         _ = bpf_map_update_elem(verdictsFD, &key, &verdict, UInt64(BPF_NOEXIST))
+    }
+
+    /// Records what a process's stdout and stderr were when it came under trace (the kernel
+    /// takes them from its descriptors when nobody says).
+    func setOrigin(pid: Int32, stdout: FileIdentity, stderr: FileIdentity) {
+        var key = UInt32(bitPattern: pid)
+        var origin = sl_origin(out: sl_file_key(device: stdout.device, inode: stdout.inode),
+                               err: sl_file_key(device: stderr.device, inode: stderr.inode))
+        _ = bpf_map_update_elem(originsFD, &key, &origin, UInt64(BPF_ANY))
+    }
+
+    /// Writes the capture rules left out since load, by reason, summed over CPUs.
+    func skippedOutput() -> SkippedOutput {
+        func read(_ reason: Int32) -> (writes: UInt64, bytes: UInt64) {
+            var values = [sl_skipped](repeating: sl_skipped(), count: possibleCPUs)
+            var key = UInt32(reason)
+            guard bpf_map_lookup_elem(skippedFD, &key, &values) == 0 else { return (0, 0) }
+            return values.reduce((0, 0)) { ($0.0 &+ $1.writes, $0.1 &+ $1.bytes) }
+        }
+        let pipes = read(SL_SKIPPED_TREE_PIPE), files = read(SL_SKIPPED_OTHER_FILE)
+        return SkippedOutput(treePipeWrites: pipes.writes, treePipeBytes: pipes.bytes, otherFileWrites: files.writes,
+                             otherFileBytes: files.bytes)
     }
 
     /// Events the kernel could not hand over since load, summed over CPUs.

@@ -18,6 +18,10 @@ final class SampleTranslator {
     private let globs: [LogPathGlob]
     private let emit: (RawEvent) -> Void
     private(set) var stats = CollectorStats()
+    /// Writes to fd 1/2 into a regular file judged here not to be a log (later ones the kernel
+    /// counts itself).
+    private(set) var skippedFileWrites: UInt64 = 0
+    private(set) var skippedFileBytes: UInt64 = 0
     private var containers: [Int32: String] = [:]
     /// The cgroup v2 id each process was last seen in: a change means it moved, and its
     /// container is looked up again.
@@ -69,6 +73,15 @@ final class SampleTranslator {
                 return
             }
             handlePath(sample)
+        case SL_EVENT_THREAD_IO:
+            guard sample.count >= MemoryLayout<sl_thread_io_event>.size else {
+                stats.malformedSamples += 1
+                return
+            }
+            let event = sample.loadUnaligned(as: sl_thread_io_event.self)
+            emit(.threadIO(timestamp: event.header.timestamp_ns, tid: Int32(bitPattern: event.header.tid),
+                           ThreadIO(readBytes: event.io.read_bytes, writtenBytes: event.io.written_bytes,
+                                    reads: event.io.reads, writes: event.io.writes)))
         case SL_EVENT_CGROUPS:
             guard sample.count >= MemoryLayout<sl_cgroups_event>.size else {
                 stats.malformedSamples += 1
@@ -105,32 +118,14 @@ final class SampleTranslator {
         case SL_TARGET_STDOUT: target = .stdout
         case SL_TARGET_STDERR: target = .stderr
         case SL_TARGET_FILE:
-            target = .file(device: event.device, inode: event.inode)
-            let unclassified = Int32(event.flags) & SL_FLAG_UNCLASSIFIED != 0
-            let key = FileKey(device: event.device, inode: event.inode)
-            if unclassified, let decided = verdicts[key] {
-                // Queued before the kernel had the verdict, or its entry was evicted (LRU).
-                program.setVerdict(device: event.device, inode: event.inode, capture: decided)
-                if !decided {
-                    kernelPaths[key] = nil
-                    return
+            guard let file = resolveFile(event) else {
+                if event.fd == 1 || event.fd == 2 {
+                    skippedFileWrites &+= 1
+                    skippedFileBytes &+= event.written
                 }
-            }
-            guard let resolved = kernelPaths[key] else {
-                stats.unresolvedFileWrites += 1
                 return
             }
-            if unclassified, verdicts[key] == nil {
-                let capture = LogPathGlob.anyMatches(globs, resolved)
-                if verdicts.count >= 65_536 { verdicts.removeAll(keepingCapacity: true) }
-                verdicts[key] = capture
-                program.setVerdict(device: event.device, inode: event.inode, capture: capture)
-                if !capture {
-                    kernelPaths[key] = nil
-                    return
-                }
-            }
-            path = resolved
+            (target, path) = file
         default:
             stats.malformedSamples += 1
             return
@@ -152,6 +147,42 @@ final class SampleTranslator {
         }
         emit(.write(WriteEvent(timestamp: timestamp, pid: pid, tid: tid, fd: event.fd, target: target,
                                path: path, bytes: bytes[...], writtenLength: Int(event.written))))
+    }
+
+    /// The target of a write to a regular file: the file if it is a log, else the original
+    /// stdout/stderr it is (the kernel's hint), else nil — not output. Decides the verdict of a
+    /// file the kernel had none for.
+    private func resolveFile(_ event: sl_write_event) -> (WriteTarget, String?)? {
+        let key = FileKey(device: event.device, inode: event.inode)
+        let unclassified = Int32(event.flags) & SL_FLAG_UNCLASSIFIED != 0
+        let originalStream: WriteTarget? = switch Int32(event.stream_hint) {
+        case SL_TARGET_STDOUT: .stdout
+        case SL_TARGET_STDERR: .stderr
+        default: nil
+        }
+        if unclassified, let decided = verdicts[key] {
+            // Queued before the kernel had the verdict, or its entry was evicted (LRU).
+            program.setVerdict(device: event.device, inode: event.inode, capture: decided)
+            if !decided {
+                kernelPaths[key] = nil
+                return originalStream.map { ($0, nil) }
+            }
+        }
+        guard let resolved = kernelPaths[key] else {
+            stats.unresolvedFileWrites += 1
+            return nil
+        }
+        if unclassified, verdicts[key] == nil {
+            let capture = LogPathGlob.anyMatches(globs, resolved)
+            if verdicts.count >= 65_536 { verdicts.removeAll(keepingCapacity: true) }
+            verdicts[key] = capture
+            program.setVerdict(device: event.device, inode: event.inode, capture: capture)
+            if !capture {
+                kernelPaths[key] = nil
+                return originalStream.map { ($0, nil) }
+            }
+        }
+        return (.file(device: event.device, inode: event.inode), resolved)
     }
 
     /// Components arrive leaf first, one fixed slot each; empty slots were spent crossing

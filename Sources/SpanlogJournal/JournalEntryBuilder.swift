@@ -48,7 +48,7 @@ struct JournalEntryBuilder {
             entry.add("PRIORITY", "4")
             entry.add("SPANLOG_WARNING", warning.kind.rawValue)
             if let pid = warning.pid { entry.add("OBJECT_PID", String(pid)) }
-        case .stats:
+        case .stats, .summary:
             return nil
         }
         return entry

@@ -62,6 +62,12 @@ public enum FieldCatalog {
         Entry(name: "span.lines", type: "number", description: "Lines written inside the span (not its children)."),
         Entry(name: "span.errors", type: "number", description: "Lines at level error or worse inside the span."),
         Entry(name: "span.errors_total", type: "number", description: "Error lines in the span and in its descendants that have ended."),
+        Entry(name: "span.bytes_written", type: "number", description: "Bytes of the span's own lines, all streams (line ends not counted)."),
+        Entry(name: "span.stdout_lines", type: "number", description: "The span's own lines on stdout; also span.stderr_lines, span.file_lines."),
+        Entry(name: "span.stdout_bytes", type: "number", description: "Their bytes; also span.stderr_bytes, span.file_bytes."),
+        Entry(name: "span.io.read_bytes", type: "number", description: "With --span-io: bytes the span's thread read through any descriptor while it was open; missing without it."),
+        Entry(name: "span.io.written_bytes", type: "number", description: "With --span-io: bytes it wrote through any descriptor (markers and lines included)."),
+        Entry(name: "span.io.reads", type: "number", description: "With --span-io: read system calls it made; span.io.writes likewise."),
         Entry(name: "span.status", type: "status", description: "ok, abandoned, timeout, evicted, or open (still running)."),
         Entry(name: "proc.pid", type: "number", description: "The pid of the process that entered the span."),
         Entry(name: "proc.name", type: "string", description: "That process's command name (comm)."),
@@ -94,6 +100,17 @@ public enum FieldCatalog {
         case "span.lines": return numeric(.number) { Double($0.span.lines) }
         case "span.errors": return numeric(.number) { Double($0.span.errors) }
         case "span.errors_total": return numeric(.number) { Double($0.span.errorsTotal) }
+        case "span.bytes_written": return numeric(.number) { Double($0.span.io.bytesWritten) }
+        case "span.stdout_lines": return numeric(.number) { Double($0.span.io.stdoutLines) }
+        case "span.stderr_lines": return numeric(.number) { Double($0.span.io.stderrLines) }
+        case "span.file_lines": return numeric(.number) { Double($0.span.io.fileLines) }
+        case "span.stdout_bytes": return numeric(.number) { Double($0.span.io.stdoutBytes) }
+        case "span.stderr_bytes": return numeric(.number) { Double($0.span.io.stderrBytes) }
+        case "span.file_bytes": return numeric(.number) { Double($0.span.io.fileBytes) }
+        case "span.io.read_bytes": return numeric(.number) { $0.span.io.syscalls.map { Double($0.readBytes) } }
+        case "span.io.written_bytes": return numeric(.number) { $0.span.io.syscalls.map { Double($0.writtenBytes) } }
+        case "span.io.reads": return numeric(.number) { $0.span.io.syscalls.map { Double($0.reads) } }
+        case "span.io.writes": return numeric(.number) { $0.span.io.syscalls.map { Double($0.writes) } }
         case "span.status":
             var resolved = text(.status) { $0.span.status.rawValue }
             resolved.onlyAtSpanEnd = true

@@ -59,13 +59,29 @@ public struct RuleSet {
     }
 
     /// Compiles one condition outside any rule file (`--filter`): no macros, no line fields.
-    public static func compileFilter(_ text: String) throws(RuleLoadError) -> (RuleSubject) -> Bool {
+    public static func compileFilter(_ text: String) throws(RuleLoadError) -> SpanCondition {
         let origin = ConditionOrigin(file: "--filter", line: 1, column: 1, text: text, sourceLines: [Substring(text)],
                                      quoted: false)
         var compiler = ConditionCompiler(macros: [:], lists: [:], trigger: .spanEnd)
         guard let predicate = compiler.compile(text, origin: origin) else {
             throw RuleLoadError(diagnostics: compiler.diagnostics)
         }
-        return predicate
+        let needsEnd = compiler.fieldsRead.contains { field in
+            SpanCondition.endTimeFields.contains(field) || SpanCondition.endTimePrefixes.contains { field.hasPrefix($0) }
+        }
+        return SpanCondition(text: text, matches: predicate, needsSpanEnd: needsEnd)
     }
+}
+
+/// A condition on spans alone, compiled (`--filter`).
+public struct SpanCondition {
+    public let text: String
+    public let matches: (RuleSubject) -> Bool
+    /// The condition reads fields known only when the span ends (duration, counts, status, exit
+    /// args): a span's lines must wait for its end to be judged.
+    public let needsSpanEnd: Bool
+
+    static let endTimeFields: Set<String> = ["span.duration", "span.lines", "span.errors", "span.errors_total",
+                                             "span.status", "span.bytes_written"]
+    static let endTimePrefixes = ["span.exit_arg.", "span.arg.", "span.io.", "span.stdout_", "span.stderr_", "span.file_"]
 }

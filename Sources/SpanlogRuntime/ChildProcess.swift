@@ -3,12 +3,16 @@ import Glibc
 #endif
 import CSpanlogProcess
 import Foundation
+import SpanlogCollector
 
 /// A command spanlog starts itself: forked, held at a gate until the caller has registered its
 /// pid for tracing, then exec'd, so nothing it writes escapes the collector.
 final class ChildProcess {
     let pid: Int32
     let executableName: String
+    /// What its stdout and stderr are: the kernel names its lines' streams by them.
+    let stdoutIdentity: FileIdentity?
+    let stderrIdentity: FileIdentity?
     private var gate: Int32
     private var execReport: Int32
     /// The command's terminal (pty mode), or its stdout and stderr pipes.
@@ -60,6 +64,8 @@ final class ChildProcess {
         var gate: Int32 = -1, execReport: Int32 = -1
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        stdoutIdentity = FileIdentity(descriptor: childOut)
+        stderrIdentity = FileIdentity(descriptor: childErr)
         let pid = sl_spawn_gated(executable, argv, childOut, childErr, usePty ? 1 : 0, ownGroup ? 1 : 0, &gate, &execReport)
         close(childOut)
         if childErr != childOut { close(childErr) }

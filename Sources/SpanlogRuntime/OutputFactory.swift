@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SpanlogAnalytics
 import SpanlogCore
 import SpanlogJournal
 
@@ -22,6 +23,14 @@ enum OutputFactory {
             case .journald:
                 channels.append(OutputChannel(name: spec.description, sink: JournalOutput(options: journal, health: health),
                                               health: health))
+                continue
+            case .statsd(let address):
+                do {
+                    let sink = try StatsdOutput(address: address, health: health)
+                    channels.append(OutputChannel(name: spec.description, sink: sink, health: health, wantsLines: false))
+                } catch {
+                    throw SessionError(.usage, what: "cannot use output \(spec)", why: error.description)
+                }
                 continue
             case .text(let textPath), .json(let textPath):
                 path = textPath

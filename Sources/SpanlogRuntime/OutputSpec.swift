@@ -1,14 +1,26 @@
 /// One output as the user names it on the command line or in the service's config:
-/// `text[:PATH]`, `json[:PATH]` (no path or `-` is standard output), `journald`.
+/// `text[:PATH]`, `json[:PATH]` (no path or `-` is standard output), `journald`,
+/// `statsd:HOST:PORT`.
 public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
     case text(path: String?)
     case json(path: String?)
     case journald
+    case statsd(address: String)
 
-    /// Parses `text`, `text:PATH`, `json`, `json:PATH`, `journald`.
+    /// Parses `text`, `text:PATH`, `json`, `json:PATH`, `journald`, `statsd:HOST:PORT`.
     public init(parsing word: String) throws(SessionError) {
         if word == "journald" {
             self = .journald
+            return
+        }
+        if word.hasPrefix("statsd") {
+            let address = word.dropFirst("statsd".count)
+            guard address.hasPrefix(":"), address.dropFirst().contains(":") else {
+                throw SessionError(.usage, what: "output '\(word)' names no statsd address",
+                                   why: "statsd needs the HOST:PORT to send to",
+                                   fix: "write statsd:127.0.0.1:8125 (or --statsd 127.0.0.1:8125)")
+            }
+            self = .statsd(address: String(address.dropFirst()))
             return
         }
         let kind = word.prefix { $0 != ":" }
@@ -25,8 +37,8 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
         case "json": self = .json(path: normalized)
         default:
             throw SessionError(.usage, what: "unknown output '\(word)'",
-                               why: "spanlog writes text, json or journald",
-                               fix: "use --output text[:PATH], --output json[:PATH] or --output journald")
+                               why: "spanlog writes text, json, journald or statsd",
+                               fix: "use --output text[:PATH], json[:PATH], journald or statsd:HOST:PORT")
         }
     }
 
@@ -34,7 +46,7 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
     public var isStandardOutput: Bool {
         switch self {
         case .text(let path), .json(let path): path == nil
-        case .journald: false
+        case .journald, .statsd: false
         }
     }
 
@@ -43,6 +55,7 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
         case .text(let path): "text" + (path.map { ":" + $0 } ?? "")
         case .json(let path): "json" + (path.map { ":" + $0 } ?? "")
         case .journald: "journald"
+        case .statsd(let address): "statsd:" + address
         }
     }
 }

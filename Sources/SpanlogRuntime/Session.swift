@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SpanlogAnalytics
 import SpanlogCollector
 import SpanlogCore
 import SpanlogJournal
@@ -34,6 +35,12 @@ public final class Session {
             let evaluator = RuleEvaluator(ruleSet)
             rules = evaluator
             processors.append(evaluator)
+        }
+        // After the rules, which see every span; before the summary, which sums what is shown.
+        if let filter = configuration.filter, producesRecords { processors.append(SpanFilter(filter)) }
+        if let summary = configuration.summary, producesRecords {
+            processors.append(SummaryProcessor(every: summary.every, histograms: summary.histograms,
+                                               summariesOnly: summary.summariesOnly))
         }
         let journal = JournalOutput.Options(includeSpans: configuration.journaldSpans)
         let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
@@ -193,7 +200,8 @@ public final class Session {
         var result: SessionOutcome
         if let child, let command {
             // Registered before the program runs, so nothing it writes escapes the collector.
-            collector.traceSpawned(pid: child.pid, comm: child.executableName)
+            collector.traceSpawned(pid: child.pid, comm: child.executableName, stdout: child.stdoutIdentity,
+                                   stderr: child.stderrIdentity)
             SignalWatch.install(forwardTo: child.signalTarget)
             do {
                 try child.release(commandName: command[0], passThrough: engine == nil)
@@ -246,14 +254,18 @@ public final class Session {
         return result
     }
 
+    static let ringSlack: UInt64 = 20_000_000
+
     /// Polls until `done` says so, handing output on whenever the ring buffer goes idle.
     private func poll(_ collector: Collector, _ engine: Engine?, _ capture: CaptureFileWriter?, until done: () -> Bool) {
         while !done() {
             collector.poll(timeoutMilliseconds: 50)
             if let engine {
                 // In-flight rules run on wall-clock time, records or not.
-                engine.outputs.tick(now: wallOffset + Int64(KernelClock.now()))
-                engine.flush()
+                let now = KernelClock.now()
+                engine.outputs.tick(now: wallOffset + Int64(now))
+                // A write stamped just before `now` may still be on its way through the ring.
+                engine.flush(now: now > Self.ringSlack ? now - Self.ringSlack : 0)
             }
             capture?.flush()
             if SignalWatch.takeReloadRequest() { reloadRules(engine) }

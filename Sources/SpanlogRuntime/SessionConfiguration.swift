@@ -26,6 +26,10 @@ public struct SessionConfiguration {
     public var journaldSpans = false
     /// Rules to run on the records (nil: none). SIGHUP loads them again.
     public var rules: RuleSelection?
+    /// `--filter`: only the spans it selects, and their lines and alerts, reach the outputs.
+    public var filter: SpanCondition?
+    /// `--summary`: latency summaries by tag path.
+    public var summary: SummarySettings?
     public var collector = CollectorOptions()
     /// Write the raw events to this capture file as well.
     public var captureTo: String?
@@ -41,6 +45,20 @@ public struct SessionConfiguration {
 
     public init(source: Source) {
         self.source = source
+    }
+}
+
+/// Latency summaries: at the end, and every `every` nanoseconds when set.
+public struct SummarySettings: Sendable {
+    public var every: Int64?
+    public var histograms = false
+    /// Only summaries (and the stats) reach the outputs: `spanlog summary`.
+    public var summariesOnly = false
+
+    public init(every: Int64? = nil, histograms: Bool = false, summariesOnly: Bool = false) {
+        self.every = every
+        self.histograms = histograms
+        self.summariesOnly = summariesOnly
     }
 }
 

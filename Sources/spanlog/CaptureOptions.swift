@@ -20,6 +20,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(help: "Size of the kernel ring buffer in bytes (a power of two). Raise it if events are lost.")
     var ringBufferSize = 32 << 20
 
+    @Flag(help: "Count each traced thread's reads and writes on any descriptor: span records get the bytes and system calls between enter and exit (io.read_bytes, …).")
+    var spanIO = false
+
     @Flag(help: "Print libbpf's diagnostics, including the verifier log when loading fails.")
     var verbose = false
 
@@ -44,5 +47,6 @@ struct CaptureOptions: ParsableArguments {
         configuration.collector.ringBufferBytes = ringBufferSize
         configuration.collector.verbose = verbose
         configuration.collector.fdTableByHelper = fdTableByHelper
+        configuration.collector.spanIO = spanIO
     }
 }

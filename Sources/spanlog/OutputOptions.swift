@@ -1,5 +1,6 @@
 import ArgumentParser
 import SpanlogCore
+import SpanlogRules
 import SpanlogRuntime
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -24,6 +25,19 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(help: "journald output: also send an entry when a span ends (SPAN_DURATION_NS, SPAN_STATUS).")
     var journaldSpans = false
+
+    @Option(help: "Short form of --output statsd:HOST:PORT: each ended span's duration as a statsd timer, over UDP.")
+    var statsd: String?
+
+    @Option(help: ArgumentHelp("Show and export only the spans this condition selects, with their lines and alerts (the rules' condition language; see 'spanlog rules fields').",
+                               valueName: "condition"))
+    var filter: String?
+
+    @Flag(help: "End with a latency summary per tag path: count, errors, min, mean, p50, p90, p99, max, lines per span.")
+    var summary = false
+
+    @Option(help: "Also summarize the spans that ended in each interval of this length (for example 10s); implies --summary.")
+    var summaryEvery: String?
 
     @Flag(help: "Text view: print each span as a block when it ends, its lines and child spans nested under it.")
     var group = false
@@ -61,6 +75,15 @@ struct OutputOptions: ParsableArguments {
             throw ValidationError("--group applies to the text view; add --output text, or drop --group.")
         }
         if maxOpenSpans < 1 { throw ValidationError("--max-open-spans must be at least 1.") }
+        if let statsd {
+            do { _ = try OutputSpec(parsing: "statsd:" + statsd) } catch { throw ValidationError("--statsd: \(error).") }
+        }
+        if let filter {
+            do { _ = try RuleSet.compileFilter(filter) } catch { throw ValidationError("--filter: \(error)") }
+        }
+        if let summaryEvery, (DurationParser.nanoseconds(summaryEvery) ?? 0) <= 0 {
+            throw ValidationError("--summary-every '\(summaryEvery)' is not a duration; write it like 10s or 1m.")
+        }
         if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be at least 1.") }
     }
 
@@ -73,8 +96,9 @@ struct OutputOptions: ParsableArguments {
         case nil: break
         }
         if journald { outputs.append(.journald) }
+        if let statsd { outputs.append(.statsd(address: statsd)) }
         // The text view on the terminal unless something else writes there: `--journald`
-        // alone still shows the run.
+        // or `--statsd` alone still shows the run.
         if !outputs.contains(where: \.isStandardOutput) && format == nil && self.outputs.isEmpty {
             outputs.append(.text(path: nil))
         }
@@ -89,5 +113,9 @@ struct OutputOptions: ParsableArguments {
         configuration.engine.maxOpenSpans = maxOpenSpans
         configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
         configuration.engine.reportMarkerErrors = !quietMarkerErrors
+        configuration.filter = filter.flatMap { try? RuleSet.compileFilter($0) }
+        if summary || summaryEvery != nil {
+            configuration.summary = SummarySettings(every: summaryEvery.flatMap(DurationParser.nanoseconds).map(Int64.init))
+        }
     }
 }

@@ -22,7 +22,7 @@ struct Spanlog: ParsableCommand {
             scripts/install.sh installs it (spanlog(1)).
             """,
         version: "spanlog \(version) (commit \(BuildInfo.commit))",
-        subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, MarkersCommand.self,
+        subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, SummaryCommand.self, MarkersCommand.self,
                       RulesCommand.self, DaemonCommand.self]
     )
 }

@@ -20,6 +20,8 @@ import Testing
         .containerChanged(timestamp: 2_320, pid: 10, container: nil),
         .exit(timestamp: 2_400, pid: 11, tid: 11, processExited: true),
         .lost(timestamp: 2_500, count: 9),
+        .skipped(timestamp: 2_510, SkippedOutput(treePipeWrites: 3, treePipeBytes: 45, otherFileWrites: 1, otherFileBytes: 13)),
+        .threadIO(timestamp: 2_520, tid: 10, ThreadIO(readBytes: 10_000, writtenBytes: 21, reads: 1, writes: 3)),
         .write(WriteEvent(timestamp: 2_600, pid: 10, tid: 10, fd: 2, target: .stderr,
                           bytes: Array("partial".utf8)[...])),
         .stop(timestamp: 3_000),
@@ -131,7 +133,7 @@ import Testing
         bytes[8] = 9
         let error = try #require(Self.decodeAll(bytes, chunk: 100).error)
         #expect(error.offset == 8)
-        #expect(error.reason == "capture version 9 is not supported (this spanlog reads versions 1 to 3)")
+        #expect(error.reason == "capture version 9 is not supported (this spanlog reads versions 1 to 4)")
     }
 
     @Test func notACaptureIsRejectedAtOffsetZero() {

@@ -114,11 +114,13 @@ struct MarkerVector: CustomTestStringConvertible, Sendable {
     /// Property: rendering a marker in the simple form and parsing it gives the marker back.
     @Test func renderedMarkersParseBack() {
         var generator = SplitMix64(seed: 0x5eed)
-        let alphabet = Array("abcXYZ019 .:,=<>\\-_/éü日")
+        // "\u{35E}": a combining mark, which joins the character before it (found by the fuzzer:
+        // `>` and the mark are one character, but the parser sees the `>` byte).
+        let alphabet = Array("abcXYZ019 .:,=<>\\-_/éü日").map(String.init) + ["\u{35E}"]
         func randomText(_ maxLength: Int) -> String {
-            String((0..<Int(generator.next() % UInt64(maxLength + 1))).map { _ in
+            (0..<Int(generator.next() % UInt64(maxLength + 1))).map { _ in
                 alphabet[Int(generator.next() % UInt64(alphabet.count))]
-            })
+            }.joined()
         }
         for _ in 0..<2000 {
             let ids: [Marker.ID] = [.global, .thread, .process, .parent,

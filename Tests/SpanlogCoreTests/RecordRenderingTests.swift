@@ -69,7 +69,10 @@ import Testing
         #expect(spans.count == 2)
         let db = spans[0], req = spans[1]
         #expect(Set(db.keys) == ["type", "uid", "id", "tags", "parent", "depth", "pid", "tid", "comm", "start", "end",
-                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "status", "container"])
+                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "status", "container",
+                                 "io"])
+        #expect(db["io"] as? [String: Int] == ["stdout_lines": 1, "stdout_bytes": 5, "stderr_lines": 0, "stderr_bytes": 0,
+                                               "file_lines": 0, "file_bytes": 0])
         #expect(db["tags"] as? [String] == ["req", "db"])
         #expect(db["parent"] as? String == req["uid"] as? String)
         #expect(req["parent"] is NSNull)

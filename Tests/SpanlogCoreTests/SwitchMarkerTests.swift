@@ -75,4 +75,63 @@ import Testing
         h.stop()
         #expect(h.collector.line("inside step")?.span?.tagPath == "step")
     }
+
+    /// `=:none:::` — an event loop between requests: a new request entered then is a root, not a
+    /// child of the request the loop last switched to; the process's spans still enclose.
+    @Test func aSwitchToNoneMakesTheNextEnterARoot() throws {
+        let h = EngineHarness()
+        h.start(pid: 10)
+        h.marker(">:p:server::\n", pid: 10)
+        h.marker(">:1:request::\n", pid: 10)
+        h.marker("=:1:request::\n", pid: 10)
+        h.stdout("one: working\n", pid: 10)
+        h.marker("=:none:::\n", pid: 10)
+        h.stdout("loop: accepted\n", pid: 10)
+        h.marker(">:2:request::\n", pid: 10)
+        h.stdout("two: working\n", pid: 10)
+        h.stop()
+        let server = try #require(h.collector.span("server"))
+        let requests = h.collector.spans.filter { $0.summary.tagPath == "request" }
+        #expect(requests.count == 2)
+        #expect(requests.allSatisfy { $0.parent == server.summary.uid }, "both requests are children of the server")
+        #expect(h.collector.line("loop: accepted")?.span?.tagPath == "server")
+        #expect(h.collector.line("two: working")?.span?.id == 2)
+        #expect(h.engine.stats.unmatchedSwitches == 0)
+    }
+
+    @Test(arguments: ["=:none:::", "[\"=\", \"none\", [], []]"])
+    func switchToNoneParses(text: String) {
+        guard case .marker(let marker, _) = MarkerParser.parse(Array(text.utf8)) else {
+            Issue.record("\(text) did not parse")
+            return
+        }
+        #expect(marker.id == .none)
+        #expect(marker.simpleForm == "=:none:::")
+    }
+
+    @Test(arguments: [(">:none:::", 3), ("=:none:a::", 8), ("[\">\", \"none\", [], []]", 7)])
+    func noneIsOnlyForSwitchesWithoutTags(text: String, column: Int) {
+        guard case .invalid(let error) = MarkerParser.parse(Array(text.utf8)) else {
+            Issue.record("\(text) parsed")
+            return
+        }
+        #expect(error.column == column, "\(error)")
+    }
+}
+
+/// Spec 6 bug: span records of spans whose writer exited keep its command and container.
+@Suite struct SpanIdentityTests {
+    @Test func aSpanKeepsTheCommandAndContainerItWasEnteredWith() throws {
+        let h = EngineHarness()
+        h.start(pid: 10, comm: "deploy.sh")
+        h.start(pid: 11, parent: 10, creator: 10, comm: "echo", container: "abc123")
+        h.marker(">:pp:deploy::\n", pid: 11)
+        h.exitProcess(pid: 11)
+        h.start(pid: 12, parent: 10, creator: 10, comm: "echo")
+        h.marker("<:pp:deploy::\n", pid: 12)
+        h.stop()
+        let deploy = try #require(h.collector.span("deploy"))
+        #expect(deploy.comm == "echo")
+        #expect(deploy.container == "abc123")
+    }
 }

@@ -159,6 +159,18 @@ public struct CaptureDecoder {
         case .lost:
             guard let timestamp = reader.uint64(), let count = reader.uint64() else { return nil }
             return .lost(timestamp: timestamp, count: count)
+        case .skipped:
+            guard let timestamp = reader.uint64(), let pipeWrites = reader.uint64(), let pipeBytes = reader.uint64(),
+                  let fileWrites = reader.uint64(), let fileBytes = reader.uint64() else { return nil }
+            return .skipped(timestamp: timestamp, SkippedOutput(treePipeWrites: pipeWrites, treePipeBytes: pipeBytes,
+                                                                otherFileWrites: fileWrites, otherFileBytes: fileBytes))
+        case .threadIO:
+            guard let timestamp = reader.uint64(), let tid = reader.int32(), let readBytes = reader.uint64(),
+                  let writtenBytes = reader.uint64(), let reads = reader.uint64(), let writes = reader.uint64() else {
+                return nil
+            }
+            return .threadIO(timestamp: timestamp, tid: tid, ThreadIO(readBytes: readBytes, writtenBytes: writtenBytes,
+                                                                      reads: reads, writes: writes))
         case .stop:
             guard let timestamp = reader.uint64() else { return nil }
             return .stop(timestamp: timestamp)

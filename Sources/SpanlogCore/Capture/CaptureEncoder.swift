@@ -83,6 +83,21 @@ public enum CaptureEncoder {
             type = .lost
             payload.uint64(timestamp)
             payload.uint64(count)
+        case .skipped(let timestamp, let counts):
+            type = .skipped
+            payload.uint64(timestamp)
+            payload.uint64(counts.treePipeWrites)
+            payload.uint64(counts.treePipeBytes)
+            payload.uint64(counts.otherFileWrites)
+            payload.uint64(counts.otherFileBytes)
+        case .threadIO(let timestamp, let tid, let io):
+            type = .threadIO
+            payload.uint64(timestamp)
+            payload.int32(tid)
+            payload.uint64(io.readBytes)
+            payload.uint64(io.writtenBytes)
+            payload.uint64(io.reads)
+            payload.uint64(io.writes)
         case .stop(let timestamp):
             type = .stop
             payload.uint64(timestamp)

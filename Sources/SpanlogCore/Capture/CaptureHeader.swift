@@ -5,10 +5,10 @@
 ///     then events: u32 length (type byte + payload)  u8 type  payload
 public struct CaptureHeader: Sendable, Equatable {
     public static let magic: [UInt8] = Array("SPANLOGC".utf8)
-    public static let version: UInt16 = 3
-    /// Versions this spanlog reads: 1 lacks the container-change event, 2 the end record; they
-    /// are otherwise the same.
-    public static let readableVersions: ClosedRange<UInt16> = 1...3
+    public static let version: UInt16 = 4
+    /// Versions this spanlog reads: 1 lacks the container-change event, 2 the end record, 3 the
+    /// skipped-output counts and thread I/O; they are otherwise the same.
+    public static let readableVersions: ClosedRange<UInt16> = 1...4
 
     /// Added to monotonic timestamps to get wall-clock nanoseconds since the epoch.
     public var monotonicToWallOffset: Int64
@@ -29,6 +29,10 @@ enum CaptureEventType: UInt8 {
     case write = 1, processStart = 2, exec = 3, exit = 4, lost = 5, stop = 6, containerChanged = 7
     /// The last record of a capture closed cleanly (version 3): how many events it holds.
     case end = 8
+    /// Output the capture rules left out (version 4).
+    case skipped = 9
+    /// A thread's I/O counters, `--span-io` (version 4).
+    case threadIO = 10
 }
 
 enum CaptureTarget: UInt8 {

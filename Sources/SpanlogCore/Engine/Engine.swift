@@ -26,7 +26,12 @@ public final class Engine {
     public let outputs: RecordFanout
     private var tracker: SpanTracker
     private var lines: LineAssembler
+    private var traces: StackTraceJoiner
     private var markers = MarkerAssembler()
+    /// `--span-io`: each thread's latest I/O counters, and the entering thread's counters of open
+    /// spans (by sequence), so a span exited by the thread that entered it gets the difference.
+    private var threadIO: [Int32: ThreadIO] = [:]
+    private var ioAtEnter: [UInt64: ThreadIO] = [:]
     private var lastTimestamp: UInt64 = 0
     private var nextTimeoutCheck: UInt64 = 0
     private var stopped = false
@@ -36,6 +41,7 @@ public final class Engine {
         self.outputs = outputs
         self.tracker = SpanTracker(session: configuration.session)
         self.lines = LineAssembler(maxLineBytes: configuration.maxLineBytes)
+        self.traces = StackTraceJoiner(maxBytes: configuration.maxLineBytes)
         for processor in outputs.processors { processor.attach(to: self) }
     }
 
@@ -50,6 +56,7 @@ public final class Engine {
         let timestamp = event.timestamp
         if timestamp > lastTimestamp { lastTimestamp = timestamp }
         if configuration.spanTimeout != nil, lastTimestamp >= nextTimeoutCheck { expireTimedOutSpans() }
+        if lastTimestamp > traces.earliestDeadline { traces.expire(before: lastTimestamp, emit: emitLine) }
 
         switch event {
         case .write(let write):
@@ -72,6 +79,13 @@ public final class Engine {
             emitWarning(.lostEvents, at: timestamp,
                         message: "the kernel dropped \(count) events (ring buffer full); lines or markers are missing",
                         details: [("count", .integer(Int64(clamping: count)))])
+        case .skipped(_, let counts):
+            stats.skipped.treePipeWrites &+= counts.treePipeWrites
+            stats.skipped.treePipeBytes &+= counts.treePipeBytes
+            stats.skipped.otherFileWrites &+= counts.otherFileWrites
+            stats.skipped.otherFileBytes &+= counts.otherFileBytes
+        case .threadIO(_, let tid, let io):
+            threadIO[tid] = io
         case .stop(let timestamp):
             stop(at: timestamp)
         }
@@ -82,7 +96,8 @@ public final class Engine {
     public func stop(at timestamp: UInt64) {
         guard !stopped else { return }
         lastTimestamp = max(lastTimestamp, timestamp)
-        lines.flushAll(emit: emitLine)
+        lines.flushAll(emit: lineAssembled)
+        traces.flushAll(emit: emitLine)
         markers.flushAll { handleMarkerOutcome($0, pid: 0, tid: 0, at: timestamp) }
         let openAtStop = tracker.openCount
         for instance in tracker.allOpen().reversed() { close(instance, status: .open, at: timestamp) }
@@ -92,8 +107,10 @@ public final class Engine {
         outputs.finish()
     }
 
-    /// Hands buffered records to the output; call when no events are waiting.
-    public func flush() {
+    /// Hands buffered records to the output; call when no events are waiting. `now` (the
+    /// monotonic clock, live sessions only) releases stack traces no continuation came for.
+    public func flush(now: UInt64? = nil) {
+        if let now, !stopped, now > traces.earliestDeadline { traces.expire(before: now, emit: emitLine) }
         outputs.flush()
     }
 
@@ -102,11 +119,11 @@ public final class Engine {
     private func handleLogWrite(_ write: WriteEvent) {
         lines.feed(pid: write.pid, tid: write.tid, target: write.target, path: write.path, timestamp: write.timestamp,
                    bytes: write.bytes, span: { self.tracker.enclosingSpan(pid: write.pid, tid: write.tid) },
-                   emit: emitLine)
+                   emit: lineAssembled)
         if write.isTruncated {
             // The bytes we could not capture may hold line ends: end the partial line here so
             // the next write starts clean, and say so.
-            lines.flush(pid: write.pid, target: write.target, truncated: true, emit: emitLine)
+            lines.flush(pid: write.pid, target: write.target, truncated: true, emit: lineAssembled)
             stats.truncatedWrites += 1
             stats.uncapturedBytes += write.writtenLength - write.bytes.count
             emitWarning(.truncatedWrite, at: write.timestamp,
@@ -118,27 +135,33 @@ public final class Engine {
         }
     }
 
-    private func emitLine(_ line: AssembledLine) {
+    private func lineAssembled(_ line: AssembledLine) {
+        traces.accept(line, level: LevelDetector.detect(line.text), emit: emitLine)
+    }
+
+    private func emitLine(_ line: AssembledLine, level: LogLevel?) {
         stats.lines += 1
         if line.truncated { stats.truncatedLines += 1 }
-        let level = LevelDetector.detect(line.text)
-        if let span = line.span {
-            span.lines &+= 1
-            if let level, level >= .error {
-                tracker.countErrorLine(in: span)
-            }
-        }
-        let stream: LogStream
-        switch line.target {
-        case .stderr: stream = .stderr
-        case .file: stream = .file
-        case .stdout, .devNull: stream = .stdout
-        }
+        let stream = Self.stream(of: line.target)
+        if let span = line.span, !line.counted { count(level, stream: stream, bytes: line.text.count, in: span) }
         let record = LineRecord(
             timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.comm(of: line.pid),
             stream: stream, path: line.path, text: line.text, level: level, truncated: line.truncated,
             span: line.span?.summary(session: configuration.session))
         outputs.emit(.line(record))
+    }
+
+    private func count(_ level: LogLevel?, stream: LogStream, bytes: Int, in span: SpanInstance) {
+        span.count(lineOf: bytes, on: stream)
+        if let level, level >= .error { tracker.countErrorLine(in: span) }
+    }
+
+    private static func stream(of target: WriteTarget) -> LogStream {
+        switch target {
+        case .stderr: .stderr
+        case .file: .file
+        case .stdout, .devNull: .stdout
+        }
     }
 
     // MARK: Markers
@@ -197,13 +220,19 @@ public final class Engine {
         case .number(let value):
             resolvedID = value
             owner = .thread(tid)
+        case .none:
+            // Parsers accept `none` only in switches.
+            tracker.switchToNone(tid: tid)
+            return
         }
 
         switch marker.direction {
         case .enter:
             // The parent is found while a switch still holds; the new span then encloses the
             // thread's lines by itself.
-            _ = tracker.open(marker: marker, resolvedID: resolvedID, owner: owner, pid: pid, tid: tid, at: timestamp)
+            let instance = tracker.open(marker: marker, resolvedID: resolvedID, owner: owner, pid: pid, tid: tid,
+                                        at: timestamp)
+            if !threadIO.isEmpty, let io = threadIO[tid] { ioAtEnter[instance.sequence] = io }
             tracker.clearFocus(tid: tid)
             stats.spansStarted += 1
             while tracker.openCount > configuration.maxOpenSpans, let oldest = tracker.oldestOpen(startedAtOrBefore: nil) {
@@ -223,7 +252,7 @@ public final class Engine {
             tracker.clearFocus(tid: tid)
             let key = SpanKey(id: resolvedID, tags: marker.tags)
             if let instance = tracker.closeMostRecent(key: key) {
-                finishClosed(instance, status: .ok, exitArgs: marker.args, at: timestamp)
+                finishClosed(instance, status: .ok, exitArgs: marker.args, closedBy: tid, at: timestamp)
             } else {
                 stats.unmatchedExits += 1
                 let tags = marker.tags.joined(separator: ".")
@@ -239,11 +268,13 @@ public final class Engine {
 
     private func handleExit(pid: Int32, tid: Int32, processExited: Bool, at timestamp: UInt64) {
         markers.threadExited(tid) { handleMarkerOutcome($0, pid: pid, tid: tid, at: timestamp) }
+        if !threadIO.isEmpty { threadIO[tid] = nil }
         let heir: SpanOwner? = processExited ? creatorOwner(of: pid) : .process(pid)
         tracker.clearFocus(tid: tid)
         settle(tracker.takeOwned(by: .thread(tid)), heir: heir, at: timestamp)
         guard processExited else { return }
-        lines.flush(pid: pid, emit: emitLine)
+        lines.flush(pid: pid, emit: lineAssembled)
+        traces.flush(pid: pid, emit: emitLine)
         settle(tracker.takeOwned(by: .process(pid)), heir: heir, at: timestamp)
         tracker.processExited(pid)
     }
@@ -291,25 +322,34 @@ public final class Engine {
     }
 
     private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
-                              at timestamp: UInt64) {
+                              closedBy closer: Int32? = nil, at timestamp: UInt64) {
+        traces.flush(spanEnding: instance, emit: emitLine)
+        // Lines that started inside the span and have not ended yet still count in it.
+        lines.countUnfinished(in: instance) { count($0, stream: Self.stream(of: $1), bytes: $2, in: instance) }
         let errors = tracker.takeErrorCount(of: instance)
         stats.spansEnded += 1
         if status == .ok { tracker.compactAgeQueue() }
-        outputs.emit(.span(spanRecord(instance, status: status, exitArgs: exitArgs, errors: errors, at: timestamp)))
+        var record = spanRecord(instance, status: status, exitArgs: exitArgs, errors: errors, at: timestamp)
+        if !ioAtEnter.isEmpty, let atEnter = ioAtEnter.removeValue(forKey: instance.sequence), closer == instance.tid,
+           let atExit = threadIO[instance.tid] {
+            record.io.syscalls = atExit.since(atEnter)
+        }
+        outputs.emit(.span(record))
     }
 
     private func spanRecord(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
                             errors: SpanTracker.ErrorCount, at timestamp: UInt64) -> SpanRecord {
-        let process = tracker.processes[instance.pid]
-        return SpanRecord(
+        var record = SpanRecord(
             summary: instance.summary(session: configuration.session),
             parent: instance.parent.map { SpanUID(session: configuration.session, sequence: $0.sequence) },
             depth: Int(instance.depth),
-            pid: instance.pid, tid: instance.tid, comm: process?.comm ?? "",
+            pid: instance.pid, tid: instance.tid, comm: instance.process?.comm ?? "",
             start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
-            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: Int(instance.lines), errors: errors.own,
-            errorsTotal: errors.total, status: status, container: process?.container,
+            enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: instance.lines, errors: errors.own,
+            errorsTotal: errors.total, status: status, container: instance.process?.container,
             parentIsOpen: instance.parent?.isOpen ?? false)
+        record.io = instance.streamCounts
+        return record
     }
 
     private func emitWarning(_ kind: WarningRecord.Kind, at timestamp: UInt64, message: String, pid: Int32? = nil,

@@ -4,7 +4,28 @@ public enum LevelDetector {
     static let scanLimit = 256
 
     public static func detect(_ line: ArraySlice<UInt8>) -> LogLevel? {
-        line.prefix(scanLimit).withUnsafeBufferPointer { detect(head: $0) }
+        line.prefix(scanLimit).withUnsafeBufferPointer { head in
+            if let level = detect(head: head) { return level }
+            // Colours (compilers on a terminal) hide the shapes: look again without them. They
+            // start near the beginning, and most lines have no level: only a short look.
+            guard UnsafeBufferPointer(rebasing: head.prefix(32)).contains(0x1B) else { return nil }
+            return withoutColors(head).withUnsafeBufferPointer { detect(head: $0) }
+        }
+    }
+
+    static func withoutColors(_ head: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var plain: [UInt8] = []
+        plain.reserveCapacity(head.count)
+        var index = 0
+        while index < head.count {
+            if head[index] == 0x1B, let end = TextRenderer.colorSequenceEnd(head, at: index) {
+                index = end
+                continue
+            }
+            plain.append(head[index])
+            index += 1
+        }
+        return plain
     }
 
     static func detect(head: UnsafeBufferPointer<UInt8>) -> LogLevel? {
@@ -26,12 +47,31 @@ public enum LevelDetector {
             default: return .critical
             }
         }
-        if first == 0x54, head.starts(with: traceback) { return .error }
         if first == 0x7B, let level = jsonLevel(head) { return level }
+        if let level = StackTraceShape.firstLineLevel(head) { return level }
+        if let level = toolLevel(head) { return level }
         return wordLevel(head)
     }
 
-    private static let traceback = Array("Traceback (most recent call last):".utf8)
+    /// Build tools: `make: *** [all] Error 2` (also `make[1]:`, `gmake:`), and diagnostics in the
+    /// shape compilers, linkers and linters share: `x.c:3:5: error: …`, `gcc: fatal error: …`,
+    /// `collect2: error: …`, `main.go:4:2: warning: …` — a first word without spaces, then
+    /// `: error:`, `: fatal error:`, `: warning:` or `: note:`.
+    static func toolLevel(_ head: UnsafeBufferPointer<UInt8>) -> LogLevel? {
+        guard let space = head.firstIndex(of: 0x20), space >= 2, head[space - 1] == 0x3A else { return nil }
+        let rest = UnsafeBufferPointer(rebasing: head[(space + 1)...])
+        let program = UnsafeBufferPointer(rebasing: head[..<(space - 1)])
+        if rest.starts(with: makeFailure), program.starts(with: make) || program.starts(with: gmake) { return .error }
+        for (word, level) in diagnosticWords where rest.starts(with: word) { return level }
+        return nil
+    }
+
+    private static let makeFailure = Array("*** ".utf8)
+    private static let make = Array("make".utf8)
+    private static let gmake = Array("gmake".utf8)
+    private static let diagnosticWords: [([UInt8], LogLevel)] = [
+        ("error:", LogLevel.error), ("fatal error:", .error), ("warning:", .warning), ("note:", .info),
+    ].map { (Array($0.0.utf8), $0.1) }
 
     static func syslogLevel(_ priority: Int) -> LogLevel {
         switch priority {

@@ -8,6 +8,8 @@ struct AssembledLine {
     var tid: Int32
     var span: SpanInstance?
     var truncated: Bool
+    /// Already counted in its span's `lines`/`errors`: the span ended before the line did.
+    var counted = false
 }
 
 /// Splits each (process, target) stream into lines. A line is attributed when its first byte is
@@ -21,10 +23,13 @@ struct LineAssembler {
         var path: String?
         /// The line hit the length limit and was emitted; the rest up to `\n` is dropped.
         var discarding: Bool
+        var counted = false
     }
 
     let maxLineBytes: Int
     private var streams: [Int32: [WriteTarget: Partial]] = [:]
+    /// Partial lines waiting for their end, so span ends skip the search when there are none.
+    private var partialCount = 0
 
     init(maxLineBytes: Int) {
         self.maxLineBytes = max(1, maxLineBytes)
@@ -34,7 +39,7 @@ struct LineAssembler {
                        bytes: ArraySlice<UInt8>, span: () -> SpanInstance?, emit: (AssembledLine) -> Void) {
         var start = bytes.startIndex
         let end = bytes.endIndex
-        if var partial = streams[pid]?.removeValue(forKey: target) {
+        if var partial = take(pid: pid, target: target) {
             let newline = Self.newline(in: bytes, from: start)
             let piece = bytes[start..<(newline ?? end)]
             if !partial.discarding {
@@ -42,17 +47,18 @@ struct LineAssembler {
                 partial.bytes.append(contentsOf: piece.prefix(room))
                 if piece.count > room {
                     emit(AssembledLine(pid: pid, target: target, path: path, text: partial.bytes[...], timestamp: partial.timestamp,
-                                       tid: partial.tid, span: partial.span, truncated: true))
+                                       tid: partial.tid, span: partial.span, truncated: true, counted: partial.counted))
                     partial.discarding = true
                 }
             }
             guard let newline else {
-                streams[pid, default: [:]][target] = partial
+                store(partial, pid: pid, target: target)
                 return
             }
             if !partial.discarding {
                 emit(AssembledLine(pid: pid, target: target, path: path, text: Self.trimCarriageReturn(partial.bytes[...]),
-                                   timestamp: partial.timestamp, tid: partial.tid, span: partial.span, truncated: false))
+                                   timestamp: partial.timestamp, tid: partial.tid, span: partial.span, truncated: false,
+                                   counted: partial.counted))
             }
             start = newline + 1
         }
@@ -69,7 +75,7 @@ struct LineAssembler {
                                        timestamp: timestamp, tid: tid, span: enclosing, truncated: true))
                     partial.discarding = true
                 }
-                streams[pid, default: [:]][target] = partial
+                store(partial, pid: pid, target: target)
                 return
             }
             let line = bytes[start..<newline]
@@ -87,13 +93,14 @@ struct LineAssembler {
     /// Ends the partial line of one stream (bytes the writer lost track of, for example after a
     /// write the collector could only capture in part).
     mutating func flush(pid: Int32, target: WriteTarget, truncated: Bool, emit: (AssembledLine) -> Void) {
-        guard let partial = streams[pid]?.removeValue(forKey: target) else { return }
+        guard let partial = take(pid: pid, target: target) else { return }
         Self.emitRemainder(partial, pid: pid, target: target, truncated: truncated, emit: emit)
     }
 
     /// Ends every partial line of a process (it exited, so no `\n` will come).
     mutating func flush(pid: Int32, emit: (AssembledLine) -> Void) {
         guard let partials = streams.removeValue(forKey: pid) else { return }
+        partialCount -= partials.count
         for (target, partial) in partials.sorted(by: { $0.value.timestamp < $1.value.timestamp }) {
             Self.emitRemainder(partial, pid: pid, target: target, truncated: false, emit: emit)
         }
@@ -103,11 +110,37 @@ struct LineAssembler {
         for pid in streams.keys.sorted() { flush(pid: pid, emit: emit) }
     }
 
+    /// Marks partial lines attributed to `instance` as counted, calling `count` with the level,
+    /// target and size of each one's bytes so far: the span ends before the line does.
+    mutating func countUnfinished(in instance: SpanInstance, count: (LogLevel?, WriteTarget, Int) -> Void) {
+        guard partialCount > 0 else { return }
+        for pid in streams.keys {
+            for target in streams[pid]!.keys {
+                guard let partial = streams[pid]![target], partial.span === instance, !partial.counted,
+                      !partial.discarding else { continue }
+                streams[pid]![target]!.counted = true
+                count(LevelDetector.detect(partial.bytes[...]), target, partial.bytes.count)
+            }
+        }
+    }
+
+    private mutating func take(pid: Int32, target: WriteTarget) -> Partial? {
+        guard partialCount > 0, let partial = streams[pid]?.removeValue(forKey: target) else { return nil }
+        partialCount -= 1
+        return partial
+    }
+
+    private mutating func store(_ partial: Partial, pid: Int32, target: WriteTarget) {
+        streams[pid, default: [:]][target] = partial
+        partialCount += 1
+    }
+
     private static func emitRemainder(_ partial: Partial, pid: Int32, target: WriteTarget, truncated: Bool,
                                       emit: (AssembledLine) -> Void) {
         guard !partial.discarding, !partial.bytes.isEmpty else { return }
         emit(AssembledLine(pid: pid, target: target, path: partial.path, text: trimCarriageReturn(partial.bytes[...]),
-                           timestamp: partial.timestamp, tid: partial.tid, span: partial.span, truncated: truncated))
+                           timestamp: partial.timestamp, tid: partial.tid, span: partial.span, truncated: truncated,
+                           counted: partial.counted))
     }
 
     private static func newline(in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {

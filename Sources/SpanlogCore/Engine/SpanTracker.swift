@@ -22,6 +22,9 @@ final class SpanInstance {
     let tags: [String]
     let enterArgs: [(name: String, value: String)]
     let parent: SpanInstance?
+    /// The writing process's command and container when the span was entered: the span record
+    /// shows them even after the process exited (a `pp` span written by `/bin/echo`).
+    let process: ProcessIdentity?
     /// Neighbours in the list of open instances with the same key, and in the list of the
     /// owner's open instances, both in opening order. Unowned: the tracker's age queue keeps
     /// every open instance alive, and an instance leaves both lists when it closes.
@@ -33,15 +36,20 @@ final class SpanInstance {
     let tid: Int32
     /// Number of enclosing spans (walking up would cost the depth, and unclosed spans nest deep).
     let depth: Int32
-    var lines: UInt32 = 0
+    /// Lines and their bytes per stream (saturating at 4 GiB): four bytes each keep a million
+    /// open spans small.
+    var stdoutLines: UInt32 = 0, stderrLines: UInt32 = 0, fileLines: UInt32 = 0
+    var stdoutBytes: UInt32 = 0, stderrBytes: UInt32 = 0, fileBytes: UInt32 = 0
     var owner: SpanOwner?
     /// Numeric and global spans can be closed by anyone, so they outlive their writer.
     let survivesOwner: Bool
     var isOpen = true
 
     init(sequence: UInt64, id: Int64, tags: [String], enterArgs: [(name: String, value: String)],
-         survivesOwner: Bool, parent: SpanInstance?, pid: Int32, tid: Int32, start: UInt64, owner: SpanOwner?) {
+         survivesOwner: Bool, parent: SpanInstance?, process: ProcessIdentity?, pid: Int32, tid: Int32, start: UInt64,
+         owner: SpanOwner?) {
         self.sequence = sequence
+        self.process = process
         self.depth = parent.map { $0.depth + 1 } ?? 0
         self.id = id
         self.tags = tags
@@ -56,6 +64,34 @@ final class SpanInstance {
 
     var key: SpanKey { SpanKey(id: id, tags: tags) }
 
+    var lines: Int { Int(stdoutLines) + Int(stderrLines) + Int(fileLines) }
+
+    func count(lineOf bytes: Int, on stream: LogStream) {
+        let size = UInt32(clamping: bytes)
+        switch stream {
+        case .stdout:
+            stdoutLines &+= 1
+            stdoutBytes = stdoutBytes.addingReportingOverflow(size).overflow ? .max : stdoutBytes &+ size
+        case .stderr:
+            stderrLines &+= 1
+            stderrBytes = stderrBytes.addingReportingOverflow(size).overflow ? .max : stderrBytes &+ size
+        case .file:
+            fileLines &+= 1
+            fileBytes = fileBytes.addingReportingOverflow(size).overflow ? .max : fileBytes &+ size
+        }
+    }
+
+    var streamCounts: SpanIO {
+        var io = SpanIO()
+        io.stdoutLines = Int(stdoutLines)
+        io.stdoutBytes = Int(stdoutBytes)
+        io.stderrLines = Int(stderrLines)
+        io.stderrBytes = Int(stderrBytes)
+        io.fileLines = Int(fileLines)
+        io.fileBytes = Int(fileBytes)
+        return io
+    }
+
     /// What records carry of the span; built when asked rather than stored twice. The session
     /// is the tracker's, the same for every instance.
     func summary(session: UInt32) -> SpanSummary {
@@ -69,15 +105,29 @@ struct ListTail {
     unowned(unsafe) var instance: SpanInstance
 }
 
+/// A process's command name and container, shared by the spans it enters. Replaced, never
+/// changed, when the process execs or moves, so each span keeps what was true at its enter.
+final class ProcessIdentity {
+    let comm: String
+    let container: String?
+
+    init(comm: String, container: String?) {
+        self.comm = comm
+        self.container = container
+    }
+}
+
 /// What the tracker knows about a traced process, kept while it or a descendant lives so that
 /// lines of descendants can walk up to their creators' spans.
 struct TrackedProcess {
     var parentPid: Int32
     var creatorTid: Int32?
-    var comm: String
-    var container: String?
+    var identity: ProcessIdentity
     var exited = false
     var liveChildren = 0
+
+    var comm: String { identity.comm }
+    var container: String? { identity.container }
 }
 
 /// Open span instances, their owners, and the process tree that attribution walks.
@@ -85,9 +135,17 @@ struct SpanTracker {
     /// The newest open instance of each key, and of each owner.
     private var newestWithKey: [SpanKey: ListTail] = [:]
     private var newestOfOwner: [SpanOwner: ListTail] = [:]
-    /// The span each thread switched to (`=` markers): it encloses the thread's lines until the
-    /// thread's next enter, exit or switch. Strong: a closed span here is simply skipped.
-    private var focus: [Int32: SpanInstance] = [:]
+    /// What each thread switched to (`=` markers): it decides the thread's lines until the
+    /// thread's next enter, exit or switch.
+    private var focus: [Int32: Focus] = [:]
+
+    private enum Focus {
+        /// Strong: a closed span here is simply skipped.
+        case span(SpanInstance)
+        /// `=:none:::` — the thread works for no span of its own (an event loop between
+        /// requests): its process's spans and its creators' still enclose it.
+        case none
+    }
     /// Tag lists seen recently, so that spans with the same tags share one array.
     private var internedTags: [[String]: [String]] = [:]
     /// Error lines of open spans that have any, by sequence: few spans have errors, and two
@@ -121,16 +179,18 @@ struct SpanTracker {
             release(start.pid, force: true)
         }
         processes[start.pid] = TrackedProcess(parentPid: start.parentPid, creatorTid: start.creatorTid,
-                                              comm: start.comm, container: start.container)
+                                              identity: ProcessIdentity(comm: start.comm, container: start.container))
         processes[start.parentPid]?.liveChildren += 1
     }
 
     mutating func processExecuted(pid: Int32, comm: String) {
-        processes[pid]?.comm = comm
+        guard let old = processes[pid]?.identity else { return }
+        processes[pid]?.identity = ProcessIdentity(comm: comm, container: old.container)
     }
 
     mutating func processMoved(pid: Int32, container: String?) {
-        processes[pid]?.container = container
+        guard let old = processes[pid]?.identity else { return }
+        processes[pid]?.identity = ProcessIdentity(comm: old.comm, container: container)
     }
 
     func comm(of pid: Int32) -> String { processes[pid]?.comm ?? "" }
@@ -170,10 +230,18 @@ struct SpanTracker {
         var pid = pid, tid = tid
         for _ in 0..<64 {
             // Most programs never switch: skip the lookup for them (this runs for every line).
-            if !focus.isEmpty, let focused = focus[tid], focused.isOpen { return focused }
+            var threadWorksForNone = false
+            if !focus.isEmpty, let focused = focus[tid] {
+                switch focused {
+                case .span(let span) where span.isOpen: return span
+                case .span: break
+                case .none: threadWorksForNone = true
+                }
+            }
             // One ordering by enter time across the thread's spans and its process's (a `p` span
             // opened inside a global span handed up to the process encloses the next line).
-            let ofThread = newestOfOwner[.thread(tid)]?.instance, ofProcess = newestOfOwner[.process(pid)]?.instance
+            let ofThread = threadWorksForNone ? nil : newestOfOwner[.thread(tid)]?.instance
+            let ofProcess = newestOfOwner[.process(pid)]?.instance
             if let ofThread, let ofProcess { return ofThread.sequence > ofProcess.sequence ? ofThread : ofProcess }
             if let span = ofThread ?? ofProcess { return span }
             guard let process = processes[pid], let creator = process.creatorTid else { return nil }
@@ -194,11 +262,12 @@ struct SpanTracker {
         let survives: Bool
         switch marker.id {
         case .global, .number: survives = true
-        case .thread, .process, .parent: survives = false
+        case .thread, .process, .parent, .none: survives = false
         }
         let instance = SpanInstance(
             sequence: uid.sequence, id: resolvedID, tags: tags, enterArgs: marker.args,
-            survivesOwner: survives, parent: parent, pid: pid, tid: tid, start: timestamp, owner: owner)
+            survivesOwner: survives, parent: parent, process: processes[pid]?.identity, pid: pid, tid: tid,
+            start: timestamp, owner: owner)
         appendToKey(instance)
         if let owner { insert(instance, into: owner) }
         byAge.append(instance)
@@ -312,8 +381,12 @@ struct SpanTracker {
                 found = tail.instance
             }
         }
-        focus[tid] = found
+        focus[tid] = found.map { .span($0) }
         return found
+    }
+
+    mutating func switchToNone(tid: Int32) {
+        focus[tid] = Focus.none
     }
 
     /// The thread entered or exited a span, or ended: its switch no longer holds.

@@ -62,6 +62,27 @@ public struct ProcessStart: Sendable, Equatable {
     }
 }
 
+/// Output the capture rules leave out on purpose (spec 3), counted where it was decided: writes
+/// to fd 1/2 into a pipe or socket pair the traced tree made (a `$(…)`, the left side of
+/// `a | b` inside a script), and into a regular file that is neither a log nor the process's
+/// original stdout/stderr (`cat > Makefile`). Counts since the last such event.
+public struct SkippedOutput: Sendable, Equatable {
+    public var treePipeWrites: UInt64 = 0
+    public var treePipeBytes: UInt64 = 0
+    public var otherFileWrites: UInt64 = 0
+    public var otherFileBytes: UInt64 = 0
+
+    public init(treePipeWrites: UInt64 = 0, treePipeBytes: UInt64 = 0, otherFileWrites: UInt64 = 0,
+                otherFileBytes: UInt64 = 0) {
+        self.treePipeWrites = treePipeWrites
+        self.treePipeBytes = treePipeBytes
+        self.otherFileWrites = otherFileWrites
+        self.otherFileBytes = otherFileBytes
+    }
+
+    public var isEmpty: Bool { treePipeWrites == 0 && otherFileWrites == 0 }
+}
+
 /// The engine's input. The collector produces these from the kernel; a capture file stores them,
 /// so a replay feeds the engine exactly what the live run fed it.
 public enum RawEvent: Sendable, Equatable {
@@ -76,6 +97,10 @@ public enum RawEvent: Sendable, Equatable {
     case exit(timestamp: UInt64, pid: Int32, tid: Int32, processExited: Bool)
     /// The kernel could not hand over `count` events (ring buffer full).
     case lost(timestamp: UInt64, count: UInt64)
+    /// Writes the capture rules left out since the last such event.
+    case skipped(timestamp: UInt64, SkippedOutput)
+    /// `--span-io`: a thread's read/write counters, just before its next marker write.
+    case threadIO(timestamp: UInt64, tid: Int32, ThreadIO)
     /// Tracing stopped: partial lines are flushed and still-open spans reported.
     case stop(timestamp: UInt64)
 
@@ -84,7 +109,8 @@ public enum RawEvent: Sendable, Equatable {
         case .write(let write): write.timestamp
         case .processStart(let start): start.timestamp
         case .exec(let timestamp, _, _), .containerChanged(let timestamp, _, _), .exit(let timestamp, _, _, _),
-             .lost(let timestamp, _), .stop(let timestamp): timestamp
+             .lost(let timestamp, _), .skipped(let timestamp, _), .threadIO(let timestamp, _, _),
+             .stop(let timestamp): timestamp
         }
     }
 }

@@ -42,9 +42,15 @@ struct JSONMarkerParser {
         default: throw Stop.invalid("direction \"\(directionText)\" must start with '>', '<' or '='", directionStart)
         }
         try expectSeparator()
+        let idStart = index
         let id = try parseID()
+        if id == .none, direction != .switchTo {
+            throw Stop.invalid("span id \"none\" is only for switch markers", idStart)
+        }
         try expectSeparator()
+        let tagsStart = index
         let tags = try parseTags()
+        if id == .none, !tags.isEmpty { throw Stop.invalid("a switch to none names no tags", tagsStart) }
         skipWhitespace()
         switch try peek() {
         case 0x2C: index += 1
@@ -72,8 +78,9 @@ struct JSONMarkerParser {
             case "p": return .process
             case "pp": return .parent
             case "g": return .global
+            case "none": return Marker.ID.none
             case let other:
-                throw Stop.invalid("span id \"\(other)\" must be an integer or one of \"t\", \"p\", \"pp\", \"g\"", start)
+                throw Stop.invalid("span id \"\(other)\" must be an integer or one of \"t\", \"p\", \"pp\", \"g\" (\"none\" in switches)", start)
             }
         }
         while index < line.endIndex, isNumberByte(line[index]) { index += 1 }

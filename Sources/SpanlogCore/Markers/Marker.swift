@@ -15,6 +15,9 @@ public struct Marker: Hashable, Sendable {
         case process
         case parent
         case number(Int64)
+        /// Only in switch markers (`=:none:::`): the thread now works for no span of its own,
+        /// as an event loop does between requests.
+        case none
     }
 
     public var direction: Direction

@@ -58,6 +58,7 @@ public struct MarkerLintReport {
         case .process: id = "the writing process's id"
         case .parent: id = "the parent process's id"
         case .number(let value): id = String(value)
+        case .none: id = "none (the thread works for no span)"
         }
         let tags = marker.tags.map { $0.debugDescription }.joined(separator: ", ")
         let args = marker.args.map { "\($0.name.debugDescription)=\($0.value.debugDescription)" }.joined(separator: ", ")
@@ -75,6 +76,7 @@ public struct MarkerLintReport {
         case .thread: buffer.append("thread\"}")
         case .process: buffer.append("process\"}")
         case .parent: buffer.append("parent\"}")
+        case .none: buffer.append("none\"}")
         case .number(let value):
             buffer.append("number\",\"value\":")
             buffer.appendDecimal(value)

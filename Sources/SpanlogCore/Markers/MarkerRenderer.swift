@@ -9,6 +9,7 @@ extension Marker {
         case .process: out += "p"
         case .parent: out += "pp"
         case .number(let value): out += String(value)
+        case .none: out += "none"
         }
         out += ":"
         // An empty tag list and a single empty tag would both print as nothing; one empty tag
@@ -25,12 +26,15 @@ extension Marker {
         return out
     }
 
+    /// By Unicode scalar, not by character: `>` followed by a combining mark is one character
+    /// that is not `>`, yet its first byte is the `>` the parser sees.
     private static func escape(_ text: String, special: String) -> String {
-        var out = ""
-        for character in text {
-            if special.contains(character) { out.append("\\") }
-            out.append(character)
+        var out = String.UnicodeScalarView()
+        let specials = Set(special.unicodeScalars)
+        for scalar in text.unicodeScalars {
+            if specials.contains(scalar) { out.append("\\") }
+            out.append(scalar)
         }
-        return out
+        return String(out)
     }
 }

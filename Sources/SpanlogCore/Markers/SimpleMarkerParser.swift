@@ -35,6 +35,9 @@ struct SimpleMarkerParser {
         case .success(nil): return .incomplete
         case .failure(let error): return fail(error.message, at: idStart + error.offset)
         }
+        if id == .none, direction != .switchTo {
+            return fail("span id 'none' is only for switch markers (=:none:::)", at: idStart)
+        }
 
         // TAGS: up to the next unescaped ':'.
         var tags: [String] = []
@@ -63,6 +66,9 @@ struct SimpleMarkerParser {
             index += 1
         }
         guard tagsClosed else { return .incomplete }
+        if id == .none, !(tags.isEmpty && current.isEmpty) {
+            return fail("a switch to none names no tags (=:none:::)", at: idEnd + 1)
+        }
         // "a::" has one empty tag only if something was written; ">:1:::" has none.
         if !(tags.isEmpty && current.isEmpty) { tags.append(String(decoding: current, as: UTF8.self)) }
         let tagsColon = index
@@ -105,6 +111,8 @@ struct SimpleMarkerParser {
         case [0x74]: return .success(complete ? .thread : nil)            // t
         case [0x70]: return .success(complete ? .process : nil)           // p
         case [0x70, 0x70]: return .success(complete ? .parent : nil)      // pp
+        case [0x6E, 0x6F, 0x6E, 0x65]: return .success(complete ? Marker.ID.none : nil)  // none
+        case [0x6E], [0x6E, 0x6F], [0x6E, 0x6F, 0x6E]: if !complete { return .success(nil) }  // "none" so far
         default: break
         }
         let negative = text[0] == 0x2D
@@ -118,7 +126,7 @@ struct SimpleMarkerParser {
             guard byte >= 0x30, byte <= 0x39 else {
                 let shown = String(decoding: text, as: UTF8.self)
                 return .failure(IDError(
-                    message: "invalid span id '\(shown)': use a decimal number, or t, p, pp, g or nothing",
+                    message: "invalid span id '\(shown)': use a decimal number, or t, p, pp, g or nothing (none in switch markers)",
                     offset: offset))
             }
             let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)

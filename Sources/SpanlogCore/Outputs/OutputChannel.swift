@@ -6,16 +6,20 @@ public final class OutputChannel {
     /// Whether this output writes to spanlog's own standard output: a reader closing that pipe
     /// ends spanlog quietly when nothing else is left to write to (like other Unix tools).
     public let isStandardOutput: Bool
+    /// False for an output that ignores line records (statsd): the fan-out does not hand them.
+    public let wantsLines: Bool
     /// Records handed to this output; the fan-out counts them for all outputs at once.
     public var records: Int { recordsBeforeGone ?? fanoutRecords?() ?? 0 }
     var fanoutRecords: (() -> Int)?
     var recordsBeforeGone: Int?
 
-    public init(name: String, sink: RecordSink, health: OutputHealth = OutputHealth(), isStandardOutput: Bool = false) {
+    public init(name: String, sink: RecordSink, health: OutputHealth = OutputHealth(), isStandardOutput: Bool = false,
+                wantsLines: Bool = true) {
         self.name = name
         self.sink = sink
         self.health = health
         self.isStandardOutput = isStandardOutput
+        self.wantsLines = wantsLines
     }
 
     public var status: OutputStatus {

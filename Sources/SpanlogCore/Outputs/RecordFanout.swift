@@ -8,8 +8,16 @@ public final class RecordFanout: RecordSink {
     /// The sink of the only active channel. Unowned: `channels` keeps it alive, and a retain
     /// per record is measurable.
     private unowned(unsafe) var solo: RecordSink?
-    /// Records emitted so far (to every active output).
+    /// Some active outputs take no lines (statsd): lines go to `lineChannels` only. Checked only
+    /// then, since telling a record's kind costs a copy of it in the commonest path.
+    private var someSkipLines = false
+    private var lineChannels: [OutputChannel] = []
+    /// Some processor takes no lines: lines go past it; or none does, and lines go straight out.
+    private let someStageSkipsLines: Bool
+    private let everyStageSkipsLines: Bool
+    /// Records emitted so far (to every active output), and how many of them were lines.
     private var emitted = 0
+    private var emittedLines = 0
     /// Called once per output, on its first failure (the session reports it).
     private let onFirstFailure: (OutputChannel) -> Void
     private var reported: [Bool]
@@ -24,16 +32,20 @@ public final class RecordFanout: RecordSink {
         self.processors = processors
         active = channels
         solo = channels.count == 1 ? channels[0].sink : nil
+        someStageSkipsLines = processors.contains { !$0.seesLines }
+        everyStageSkipsLines = processors.allSatisfy { !$0.seesLines }
         self.onFirstFailure = onFirstFailure
         reported = Array(repeating: false, count: channels.count)
+        sortChannelsByLines()
         for channel in channels {
             channel.health.onFailure = { [unowned self] in healthChanged = true }
-            channel.fanoutRecords = { [unowned self] in emitted }
+            let wantsLines = channel.wantsLines
+            channel.fanoutRecords = { [unowned self] in wantsLines || !someSkipLines ? emitted : emitted - emittedLines }
         }
     }
 
     public func emit(_ record: Record) {
-        if processors.isEmpty {
+        if processors.isEmpty || everyStageSkipsLines && record.isLine {
             deliver(record)
         } else {
             process(record, from: 0)
@@ -48,6 +60,10 @@ public final class RecordFanout: RecordSink {
     }
 
     private func process(_ record: Record, from stage: Int) {
+        var stage = stage
+        if someStageSkipsLines, record.isLine {
+            while stage < processors.count, !processors[stage].seesLines { stage += 1 }
+        }
         if stage == processors.count {
             deliver(record)
         } else {
@@ -57,7 +73,10 @@ public final class RecordFanout: RecordSink {
 
     @inline(__always) private func deliver(_ record: Record) {
         emitted += 1
-        if record.isStats {
+        if someSkipLines, record.isLine {
+            emittedLines += 1
+            for channel in lineChannels { channel.sink.emit(record) }
+        } else if record.isStats {
             emitStats(record)
         } else if let solo {
             solo.emit(record)
@@ -89,14 +108,21 @@ public final class RecordFanout: RecordSink {
     /// True once no output can take records any more: the session has nothing left to do.
     public var allGone: Bool { active.isEmpty && !channels.isEmpty }
 
+    private func sortChannelsByLines() {
+        lineChannels = active.filter(\.wantsLines)
+        // One output left that takes no lines gets them and ignores them: cheaper than asking.
+        someSkipLines = active.count > 1 && lineChannels.count < active.count
+    }
+
     private func checkHealth() {
         healthChanged = false
         for index in channels.indices where !reported[index] && channels[index].health.hasFailed {
             reported[index] = true
             onFirstFailure(channels[index])
         }
-        for channel in active where channel.health.isGone { channel.recordsBeforeGone = emitted }
+        for channel in active where channel.health.isGone { channel.recordsBeforeGone = channel.records }
         active.removeAll { $0.health.isGone }
         solo = active.count == 1 ? active[0].sink : nil
+        sortChannelsByLines()
     }
 }

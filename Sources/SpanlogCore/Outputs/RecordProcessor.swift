@@ -9,6 +9,13 @@ public protocol RecordProcessor: AnyObject {
     func tick(now: Int64, forward: (Record) -> Void)
     /// Counters shown in the stats record, after the engine's.
     var counters: [(name: String, value: Int64)] { get }
+    /// False for a stage that has nothing to do with lines: they go past it (the commonest
+    /// record skips a call and a copy).
+    var seesLines: Bool { get }
+}
+
+extension RecordProcessor {
+    public var seesLines: Bool { true }
 }
 
 /// What a processor may ask the engine about spans that are still open. Records describe them

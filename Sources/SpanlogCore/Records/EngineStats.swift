@@ -21,6 +21,8 @@ public struct EngineStats: Sendable, Equatable {
     public var uncapturedBytes = 0
     /// Events the kernel could not hand over (ring buffer full).
     public var lostEvents: UInt64 = 0
+    /// Output the capture rules leave out on purpose.
+    public var skipped = SkippedOutput()
 
     public init() {}
 }
@@ -38,6 +40,10 @@ extension EngineStats {
             ("truncated_lines", Int64(truncatedLines)), ("truncated_writes", Int64(truncatedWrites)),
             ("uncaptured_bytes", Int64(uncapturedBytes)), ("lost_events", Int64(clamping: lostEvents)),
             ("unmatched_switches", Int64(unmatchedSwitches)),
+            ("skipped_pipe_writes", Int64(clamping: skipped.treePipeWrites)),
+            ("skipped_pipe_bytes", Int64(clamping: skipped.treePipeBytes)),
+            ("skipped_file_writes", Int64(clamping: skipped.otherFileWrites)),
+            ("skipped_file_bytes", Int64(clamping: skipped.otherFileBytes)),
         ]
     }
 }

@@ -62,6 +62,45 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
+/// A span's output and I/O. Lines and bytes of its own lines (not its children's) per stream,
+/// bytes without line ends; with `--span-io`, the bytes its thread read and wrote through any
+/// descriptor and how many such system calls it made between enter and exit (nil without the
+/// option, or when another thread exited the span).
+public struct SpanIO: Sendable, Equatable {
+    public var stdoutLines = 0
+    public var stdoutBytes = 0
+    public var stderrLines = 0
+    public var stderrBytes = 0
+    public var fileLines = 0
+    public var fileBytes = 0
+    public var syscalls: ThreadIO?
+
+    public init() {}
+
+    public var bytesWritten: Int { stdoutBytes + stderrBytes + fileBytes }
+}
+
+/// A thread's read and write system calls, as the collector counts them (`--span-io`).
+public struct ThreadIO: Sendable, Equatable {
+    public var readBytes: UInt64
+    public var writtenBytes: UInt64
+    public var reads: UInt64
+    public var writes: UInt64
+
+    public init(readBytes: UInt64 = 0, writtenBytes: UInt64 = 0, reads: UInt64 = 0, writes: UInt64 = 0) {
+        self.readBytes = readBytes
+        self.writtenBytes = writtenBytes
+        self.reads = reads
+        self.writes = writes
+    }
+
+    /// What happened between `earlier` and this reading (counters only grow).
+    public func since(_ earlier: ThreadIO) -> ThreadIO {
+        ThreadIO(readBytes: readBytes &- earlier.readBytes, writtenBytes: writtenBytes &- earlier.writtenBytes,
+                 reads: reads &- earlier.reads, writes: writes &- earlier.writes)
+    }
+}
+
 public enum SpanStatus: String, Sendable {
     /// Closed by its exit marker.
     case ok
@@ -114,6 +153,8 @@ public struct SpanRecord: Sendable {
     public var parentIsOpen: Bool
     /// Alerts rules raised on this span (the text view marks it failed).
     public var alerts = 0
+    /// What the span wrote, per stream, and with `--span-io` its threads' system calls.
+    public var io = SpanIO()
 
     /// Wrapping: both times are the same monotonic clock shifted by one offset, so the difference
     /// is exact even when a capture's offset pushes them past the ends of the range.
@@ -258,11 +299,19 @@ public enum Record: Sendable {
     case warning(WarningRecord)
     case stats(StatsRecord)
     case alert(AlertRecord)
+    case summary(SummaryRecord)
 
     /// Tells the case without copying the payload out (records are large; this is per line).
     @inline(__always) var isStats: Bool {
         switch self {
         case .stats: true
+        default: false
+        }
+    }
+
+    @inline(__always) var isLine: Bool {
+        switch self {
+        case .line: true
         default: false
         }
     }

@@ -20,6 +20,10 @@ public final class JSONRenderer: RecordSink {
         case .warning(let warning): writeWarning(warning)
         case .stats(let stats): writeStats(stats)
         case .alert(let alert): writeAlert(alert)
+        case .summary(let summary):
+            writeSummary(summary)  // one record per row, each with its own line end
+            buffer.drainIfFull(to: output)
+            return
         }
         buffer.append(0x0A)
         buffer.drainIfFull(to: output)
@@ -149,10 +153,36 @@ public final class JSONRenderer: RecordSink {
         buffer.append(span.status.rawValue)
         buffer.append("\",\"container\":")
         if let container = span.container { JSONEscaper.appendString(container, to: buffer) } else { buffer.append("null") }
+        appendIO(span.io)
         if span.alerts > 0 {
             buffer.append(",\"alerts\":")
             buffer.appendDecimal(span.alerts)
         }
+    }
+
+    /// `,"io":{"stdout_lines":…,"stdout_bytes":…,"stderr_lines":…,"stderr_bytes":…,"file_lines":…,
+    /// "file_bytes":…}`, plus `"read_bytes","written_bytes","reads","writes"` with `--span-io`.
+    private func appendIO(_ io: SpanIO) {
+        buffer.append(",\"io\":{")
+        let streams: [(String, Int)] = [("stdout_lines", io.stdoutLines), ("stdout_bytes", io.stdoutBytes),
+                                        ("stderr_lines", io.stderrLines), ("stderr_bytes", io.stderrBytes),
+                                        ("file_lines", io.fileLines), ("file_bytes", io.fileBytes)]
+        for (index, (name, value)) in streams.enumerated() { appendNumber(name, Int64(value), first: index == 0) }
+        if let syscalls = io.syscalls {
+            for (name, value) in [("read_bytes", syscalls.readBytes), ("written_bytes", syscalls.writtenBytes),
+                                  ("reads", syscalls.reads), ("writes", syscalls.writes)] {
+                appendNumber(name, Int64(clamping: value), first: false)
+            }
+        }
+        buffer.append(0x7D)
+    }
+
+    /// `"name":value`, after a comma unless it is the object's first member.
+    private func appendNumber(_ name: String, _ value: Int64, first: Bool) {
+        buffer.append(first ? "\"" : ",\"")
+        buffer.append(name)
+        buffer.append("\":")
+        buffer.appendDecimal(value)
     }
 
     private func writeWarning(_ warning: WarningRecord) {
@@ -217,6 +247,52 @@ public final class JSONRenderer: RecordSink {
             buffer.append(0x5D)
         }
         buffer.append(0x7D)
+    }
+
+    /// One `summary` record per row: `{"type":"summary","ts","since","tags","count","errors",
+    /// "min_ns","mean_ns","p50_ns","p90_ns","p99_ns","max_ns","lines_mean"[,"histogram"]}`.
+    private func writeSummary(_ record: SummaryRecord) {
+        for row in record.rows {
+            buffer.append("{\"type\":\"summary\",\"ts\":\"")
+            timestamps.append(record.timestamp, to: buffer)
+            buffer.append("\",\"since\":")
+            if let since = record.since {
+                buffer.append(0x22)
+                timestamps.append(since, to: buffer)
+                buffer.append(0x22)
+            } else {
+                buffer.append("null")
+            }
+            buffer.append(",\"tags\":[")
+            for (index, tag) in row.tags.enumerated() {
+                if index > 0 { buffer.append(0x2C) }
+                JSONEscaper.appendString(tag, to: buffer)
+            }
+            buffer.append("]")
+            for (name, value) in [("count", Int64(row.count)), ("errors", Int64(row.errors)),
+                                  ("min_ns", row.minNanoseconds), ("mean_ns", row.meanNanoseconds),
+                                  ("p50_ns", row.p50Nanoseconds), ("p90_ns", row.p90Nanoseconds),
+                                  ("p99_ns", row.p99Nanoseconds), ("max_ns", row.maxNanoseconds)] {
+                appendNumber(name, value, first: false)
+            }
+            for (name, value) in [("lines_mean", row.linesMean), ("bytes_mean", row.bytesMean),
+                                  ("read_bytes_mean", row.readBytesMean), ("written_bytes_mean", row.writtenBytesMean)] {
+                guard let value else { continue }
+                buffer.append(",\"")
+                buffer.append(name)
+                buffer.append("\":")
+                buffer.append(String(Double(Int64((value * 1000).rounded())) / 1000))
+            }
+            if let histogram = row.histogram {
+                buffer.append(",\"histogram\":[")
+                for (index, count) in histogram.enumerated() {
+                    if index > 0 { buffer.append(0x2C) }
+                    buffer.appendDecimal(count)
+                }
+                buffer.append("]")
+            }
+            buffer.append("}\n")
+        }
     }
 
     /// `,"path":…` (files only), `,"text":…,"level":…` — the same in line records and alerts.

@@ -75,6 +75,8 @@ public final class TextRenderer: RecordSink {
             writeWarning(warning)
         case (.stats(let stats), _):
             writeStats(stats.stats, counters: stats.counters, outputs: stats.outputs)
+        case (.summary(let summary), _):
+            writeSummary(summary)
         }
         buffer.drainIfFull(to: output)
     }
@@ -195,7 +197,10 @@ public final class TextRenderer: RecordSink {
         buffer.append("  ")
         let severe = (line.level ?? .info) >= .error
         style(severe ? .red : .none) {
-            line.text.withUnsafeBufferPointer { appendEscaped(bytes: $0, keepingTabs: true) }
+            // A stack trace is one record: its further lines go under the first, indented.
+            line.text.withUnsafeBufferPointer {
+                appendEscaped(bytes: $0, keepingTabs: true, lineBreakIndent: indent + 1, droppingColors: true)
+            }
         }
         if line.truncated { style(.yellow) { buffer.append(" [truncated]") } }
         buffer.append(0x0A)
@@ -299,6 +304,21 @@ public final class TextRenderer: RecordSink {
             if counter("alerts_suppressed") > 0 { summary += " (\(counter("alerts_suppressed")) more throttled)" }
         }
         style(.dim) { buffer.append(summary + "\n") }
+        var skipped: [String] = []
+        if stats.skipped.treePipeWrites > 0 {
+            skipped.append("\(plural(Int(clamping: stats.skipped.treePipeWrites), "write")) into the programs' own pipes ($(…), a | b)")
+        }
+        if stats.skipped.otherFileWrites > 0 {
+            skipped.append("\(plural(Int(clamping: stats.skipped.otherFileWrites), "write")) of stdout/stderr into files that are not logs")
+        }
+        if !skipped.isEmpty {
+            style(.dim) { buffer.append("spanlog: not output, so not captured: " + skipped.joined(separator: ", ") + "\n") }
+        }
+        if counter("filter_spans_dropped") > 0 || counter("filter_lines_dropped") > 0 {
+            style(.dim) {
+                buffer.append("spanlog: --filter left out \(plural(counter("filter_spans_dropped"), "span")) and \(plural(counter("filter_lines_dropped"), "line"))\n")
+            }
+        }
 
         var notes: [String] = []
         if stats.markerErrors > 0 { notes.append(plural(stats.markerErrors, "malformed marker")) }
@@ -326,6 +346,83 @@ public final class TextRenderer: RecordSink {
         }
     }
 
+    // MARK: Summaries
+
+    /// sysdig's Traces Summary in spirit: one row per tag path, children indented under their
+    /// parents, durations for people; with histograms, one bar of block characters per row.
+    private func writeSummary(_ summary: SummaryRecord) {
+        var header = "summary"
+        if let since = summary.since {
+            header += " of \(DurationFormatter.string(nanoseconds: summary.timestamp - since)) to "
+        } else {
+            header += " at "
+        }
+        style(.bold) {
+            buffer.append(header)
+            appendTime(summary.timestamp)
+            buffer.append(summary.rows.isEmpty ? ": no spans ended\n" : "\n")
+        }
+        guard !summary.rows.isEmpty else { return }
+        let names = summary.rows.map { row -> String in
+            String(repeating: "  ", count: max(0, row.tags.count - 1)) + (row.tags.last.map { $0.isEmpty ? "(empty)" : $0 } ?? "(untagged)")
+        }
+        let width = max(4, names.map(\.count).max() ?? 4)
+        let headings = ["COUNT", "ERRORS", "MIN", "MEAN", "P50", "P90", "P99", "MAX", "LINES", "BYTES"]
+        func cells(_ row: SummaryRow) -> [String] {
+            [String(row.count), String(row.errors)]
+                + [row.minNanoseconds, row.meanNanoseconds, row.p50Nanoseconds, row.p90Nanoseconds, row.p99Nanoseconds,
+                   row.maxNanoseconds].map { DurationFormatter.string(nanoseconds: $0) }
+                + [String(Double(Int((row.linesMean * 10).rounded())) / 10), String(Int(row.bytesMean.rounded()))]
+        }
+        let table = summary.rows.map(cells)
+        let widths = headings.indices.map { column in max(headings[column].count, table.map { $0[column].count }.max() ?? 0) }
+        func pad(_ text: String, _ width: Int, left: Bool) -> String {
+            let room = String(repeating: " ", count: max(0, width - text.count))
+            return left ? text + room : room + text
+        }
+        style(.dim) {
+            buffer.append(pad("TAGS", width, left: true))
+            for (column, heading) in headings.enumerated() { buffer.append("  " + pad(heading, widths[column], left: false)) }
+            buffer.append("\n")
+        }
+        for (index, row) in summary.rows.enumerated() {
+            appendEscaped(pad(names[index], width, left: true))
+            for (column, cell) in table[index].enumerated() {
+                let text = "  " + pad(cell, widths[column], left: false)
+                if column == 1, row.errors > 0 { style(.red) { buffer.append(text) } } else { buffer.append(text) }
+            }
+            buffer.append("\n")
+            if let histogram = row.histogram { writeHistogram(histogram, indent: width) }
+        }
+    }
+
+    private static let bars = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+
+    /// One character per bucket, its height the bucket's share of the fullest, then the scale:
+    /// a `|` at each decade, 1 µs to 100 s.
+    private func writeHistogram(_ counts: [Int], indent: Int) {
+        let fullest = max(1, counts.max() ?? 1)
+        let pad = String(repeating: " ", count: indent + 2)
+        buffer.append(pad + "[")
+        for count in counts {
+            let level = count == 0 ? 0 : max(1, Int((Double(count) / Double(fullest) * 8).rounded()))
+            buffer.append(Self.bars[level])
+        }
+        buffer.append("]\n")
+        style(.dim) {
+            // Buckets 1, 4, 7, … start at 1 µs, 10 µs, 100 µs, …
+            var scale = Array(repeating: " ", count: counts.count)
+            for decade in 0..<9 where 1 + 3 * decade < counts.count { scale[1 + 3 * decade] = "|" }
+            buffer.append(pad + " " + scale.joined() + "\n")
+            var labels = Array(repeating: Character(" "), count: counts.count + 4)
+            for (bucket, label) in [(1, "1µs"), (10, "1ms"), (19, "1s"), (25, "100s")] where bucket < counts.count {
+                for (offset, character) in label.enumerated() { labels[bucket + offset] = character }
+            }
+            while labels.last == " " { labels.removeLast() }
+            buffer.append(pad + " " + String(labels) + "\n")
+        }
+    }
+
     // MARK: Formatting helpers
 
     private func appendSpanLabel(_ span: SpanSummary) {
@@ -346,12 +443,27 @@ public final class TextRenderer: RecordSink {
     /// Text from traced programs, made safe for a terminal: control bytes (escape sequences,
     /// newlines that would split a record, C1 controls) are shown escaped (`\e`, `\n`, `\x07`,
     /// `\u{9b}`), bytes that are not UTF-8 as U+FFFD. Line text keeps its tabs.
+    /// The index after `ESC [ params m` or `ESC [ params K` starting at `start`, or nil.
+    static func colorSequenceEnd(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
+        var index = start + 1
+        guard index < bytes.count, bytes[index] == 0x5B else { return nil }
+        index += 1
+        while index < bytes.count, bytes[index] >= 0x30 && bytes[index] <= 0x3F { index += 1 }
+        guard index < bytes.count, bytes[index] == 0x6D || bytes[index] == 0x4B else { return nil }
+        return index + 1
+    }
+
     private func appendEscaped(_ string: String) {
         var string = string
         string.withUTF8 { appendEscaped(bytes: $0, keepingTabs: false) }
     }
 
-    private func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, keepingTabs: Bool) {
+    /// Control bytes become visible escapes, so nothing a program wrote can move the cursor or
+    /// retitle the terminal. In log text, a newline starts an indented line
+    /// (`lineBreakIndent`), and colour and erase-line sequences (`ESC [ … m`, `ESC [ … K`, as
+    /// compilers print on a terminal) are dropped: they carry no text.
+    private func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, keepingTabs: Bool, lineBreakIndent: Int? = nil,
+                               droppingColors: Bool = false) {
         var index = 0, runStart = 0
         func flushRun() {
             if runStart < index { buffer.append(bytes: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
@@ -382,6 +494,19 @@ public final class TextRenderer: RecordSink {
                 continue
             }
             flushRun()
+            if byte == 0x1B, droppingColors, let end = Self.colorSequenceEnd(bytes, at: index) {
+                index = end
+                runStart = index
+                continue
+            }
+            if byte == 0x0A, let lineBreakIndent {
+                buffer.append(0x0A)
+                appendIndent(lineBreakIndent)
+                buffer.append("  ")
+                index += 1
+                runStart = index
+                continue
+            }
             switch byte {
             case 0x0A: buffer.append("\\n")
             case 0x0D: buffer.append("\\r")

@@ -622,6 +622,48 @@ DEFINE_SUBMIT(4096)
 DEFINE_SUBMIT(16384)
 DEFINE_SUBMIT(65536)
 
+// A /dev/null write of at most `max_payload` bytes, in a compact record of the size class that
+// fits (one per class, as for writes).
+#define DEFINE_MARKER_SUBMIT(SIZE)                                                                 \
+    __noinline int submit_marker_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written)      \
+    {                                                                                              \
+        if (!write)                                                                                \
+            return 0;                                                                              \
+        struct sl_marker_event *event = bpf_ringbuf_reserve(&events, sizeof(*event) + SIZE, 0);   \
+        if (!event) {                                                                              \
+            count_lost();                                                                          \
+            return 0;                                                                              \
+        }                                                                                          \
+        event->type = SL_EVENT_MARKER;                                                             \
+        event->pid = pid_tgid >> 32;                                                               \
+        event->tid = (__u32)pid_tgid;                                                              \
+        event->fd = write->fd;                                                                     \
+        event->timestamp_ns = bpf_ktime_get_ns();                                                  \
+        event->cgroup_id = write->cgroup_id;                                                       \
+        event->written = written;                                                                  \
+        __u64 length = written;                                                                    \
+        if (length > SIZE)                                                                         \
+            length = SIZE;                                                                         \
+        if (bpf_probe_read_user(event->data, length, (void *)write->buf) != 0)                     \
+            length = 0;                                                                            \
+        event->captured = length;                                                                  \
+        bpf_ringbuf_submit(event, wakeup_flags(sizeof(*event) + SIZE));                            \
+        return 0;                                                                                  \
+    }
+
+DEFINE_MARKER_SUBMIT(16)
+DEFINE_MARKER_SUBMIT(32)
+DEFINE_MARKER_SUBMIT(64)
+DEFINE_MARKER_SUBMIT(256)
+DEFINE_MARKER_SUBMIT(1024)
+DEFINE_MARKER_SUBMIT(4096)
+DEFINE_MARKER_SUBMIT(16384)
+DEFINE_MARKER_SUBMIT(65536)
+
+#define SUBMIT_MARKER_IN_CLASS(SIZE)                                                               \
+    if (want <= SIZE)                                                                              \
+        return submit_marker_##SIZE(&write, pid_tgid, want);
+
 // A /dev/null write larger than one slot: markers flushed in bulk by a buffered tracer client.
 // Read whole, up to SL_MARKER_WRITE_MAX, one 64 KiB slot per bpf_loop step, each record but the
 // last flagged SL_FLAG_MORE; user space joins them into one write.
@@ -879,6 +921,17 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
         struct sl_marker_chunks chunks = {.write = write, .pid_tgid = pid_tgid, .written = want};
         chunks.total = want < SL_MARKER_WRITE_MAX ? want : SL_MARKER_WRITE_MAX;
         bpf_loop(SL_MARKER_CHUNKS, submit_marker_chunk, &chunks, 0);
+        return 0;
+    }
+    if (write.target == SL_TARGET_DEVNULL && !write.vector) {
+        SUBMIT_MARKER_IN_CLASS(16)
+        SUBMIT_MARKER_IN_CLASS(32)
+        SUBMIT_MARKER_IN_CLASS(64)
+        SUBMIT_MARKER_IN_CLASS(256)
+        SUBMIT_MARKER_IN_CLASS(1024)
+        SUBMIT_MARKER_IN_CLASS(4096)
+        SUBMIT_MARKER_IN_CLASS(16384)
+        SUBMIT_MARKER_IN_CLASS(65536)
         return 0;
     }
     if (want > config.max_payload)

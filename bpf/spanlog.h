@@ -14,6 +14,7 @@
 #define SL_EVENT_FILE_PATH 6     /* a file's path, new or changed; precedes its write */
 #define SL_EVENT_CGROUPS 7       /* a process's cgroup paths at exec; follows its SL_EVENT_EXEC */
 #define SL_EVENT_THREAD_IO 8     /* --span-io: the thread's I/O counters; precedes its /dev/null write */
+#define SL_EVENT_MARKER 9        /* a whole /dev/null write in one compact record (sl_marker_event) */
 
 #define SL_TARGET_DEVNULL 0
 #define SL_TARGET_STDOUT 1
@@ -78,6 +79,22 @@ struct sl_write_event {
     __u64 written;  /* bytes the system call wrote */
     __u32 captured; /* bytes of data[] that hold payload */
     __u32 reserved2;
+    __u8 data[];
+};
+
+/* A write to /dev/null that fits one record: markers are the protocol and come in floods, so
+ * their record carries only what a marker needs (40 bytes before the text, against 72 for
+ * sl_write_event) in size classes from 16 bytes: a short marker takes 64 bytes of ring, not
+ * 144. The write is whole (captured == written). */
+struct sl_marker_event {
+    __u32 type;
+    __u32 pid;
+    __u32 tid;
+    __s32 fd;
+    __u64 timestamp_ns;
+    __u64 cgroup_id;
+    __u32 written;
+    __u32 captured;
     __u8 data[];
 };
 

@@ -67,6 +67,12 @@ final class SampleTranslator {
                 return
             }
             handleWrite(sample.loadUnaligned(as: sl_write_event.self), sample)
+        case SL_EVENT_MARKER:
+            guard sample.count >= MemoryLayout<sl_marker_event>.size else {
+                stats.malformedSamples += 1
+                return
+            }
+            handleMarker(sample.loadUnaligned(as: sl_marker_event.self), sample)
         case SL_EVENT_FILE_PATH:
             guard sample.count >= MemoryLayout<sl_path_event>.size else {
                 stats.malformedSamples += 1
@@ -99,16 +105,38 @@ final class SampleTranslator {
         }
     }
 
+    /// A process's cgroup as of this event: a change means it moved (and maybe changed container).
+    private func noteCgroup(pid: Int32, _ cgroupID: UInt64, at timestamp: UInt64) {
+        switch cgroupIDs[pid] {
+        case cgroupID: break
+        case nil: cgroupIDs[pid] = cgroupID // traced since before spanlog started
+        default:
+            cgroupIDs[pid] = cgroupID
+            lookUpContainerAgain(pid: pid, at: timestamp)
+        }
+    }
+
+    /// A whole /dev/null write in its compact record.
+    private func handleMarker(_ event: sl_marker_event, _ sample: UnsafeRawBufferPointer) {
+        let pid = Int32(bitPattern: event.pid)
+        let tid = Int32(bitPattern: event.tid)
+        noteCgroup(pid: pid, event.cgroup_id, at: event.timestamp_ns)
+        if !markerChunks.isEmpty, let pending = markerChunks.removeValue(forKey: tid) {
+            // A chunked write whose last chunk was lost: what arrived, as the partial write it is.
+            emit(.write(WriteEvent(timestamp: pending.timestamp, pid: pid, tid: tid, fd: event.fd, target: .devNull,
+                                   bytes: pending.bytes[...], writtenLength: pending.bytes.count + 1)))
+        }
+        let dataStart = MemoryLayout<sl_marker_event>.size
+        let captured = min(Int(event.captured), sample.count - dataStart)
+        let bytes = Array(UnsafeRawBufferPointer(rebasing: sample[dataStart..<(dataStart + captured)]))
+        emit(.write(WriteEvent(timestamp: event.timestamp_ns, pid: pid, tid: tid, fd: event.fd, target: .devNull,
+                               bytes: bytes[...], writtenLength: Int(event.written))))
+    }
+
     private func handleWrite(_ event: sl_write_event, _ sample: UnsafeRawBufferPointer) {
         let pid = Int32(bitPattern: event.header.pid)
         let tid = Int32(bitPattern: event.header.tid)
-        switch cgroupIDs[pid] {
-        case event.header.cgroup_id: break
-        case nil: cgroupIDs[pid] = event.header.cgroup_id // traced since before spanlog started
-        default:
-            cgroupIDs[pid] = event.header.cgroup_id
-            lookUpContainerAgain(pid: pid, at: event.header.timestamp_ns)
-        }
+        noteCgroup(pid: pid, event.header.cgroup_id, at: event.header.timestamp_ns)
         let dataStart = MemoryLayout<sl_write_event>.size
         let captured = min(Int(event.captured), sample.count - dataStart)
         var target: WriteTarget

@@ -250,7 +250,7 @@ public final class Engine {
             }
         case .exit:
             tracker.clearFocus(tid: tid)
-            let key = SpanKey(id: resolvedID, tags: marker.tags)
+            let key = tracker.key(id: resolvedID, tags: marker.tags)
             if let instance = tracker.closeMostRecent(key: key) {
                 finishClosed(instance, status: .ok, exitArgs: marker.args, closedBy: tid, at: timestamp)
             } else {

@@ -5,10 +5,22 @@ enum SpanOwner: Hashable {
     case process(Int32)
 }
 
-/// The matching key of a span: resolved id and exact tag list. Args are not part of it.
+/// The matching key of a span: resolved id and exact tag list. Args are not part of it. The
+/// tag list's hash is computed once, when the tags are interned: a key is hashed several times
+/// per span (open, close, and the index upkeep of each), and hashing strings is most of it.
 struct SpanKey: Hashable {
     var id: Int64
     var tags: [String]
+    var tagsHash: UInt32
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(tagsHash)
+    }
+
+    static func == (lhs: SpanKey, rhs: SpanKey) -> Bool {
+        lhs.id == rhs.id && lhs.tagsHash == rhs.tagsHash && lhs.tags == rhs.tags
+    }
 }
 
 /// One open (or just closed) span. A class because lines, children and the tracker's indexes
@@ -36,6 +48,8 @@ final class SpanInstance {
     let tid: Int32
     /// Number of enclosing spans (walking up would cost the depth, and unclosed spans nest deep).
     let depth: Int32
+    /// Of the tag list, for its key (four bytes: the object stays in its malloc size class).
+    let tagsHash: UInt32
     /// Lines and their bytes per stream (saturating at 4 GiB): four bytes each keep a million
     /// open spans small.
     var stdoutLines: UInt32 = 0, stderrLines: UInt32 = 0, fileLines: UInt32 = 0
@@ -45,7 +59,7 @@ final class SpanInstance {
     let survivesOwner: Bool
     var isOpen = true
 
-    init(sequence: UInt64, id: Int64, tags: [String], enterArgs: [(name: String, value: String)],
+    init(sequence: UInt64, id: Int64, tags: [String], tagsHash: UInt32, enterArgs: [(name: String, value: String)],
          survivesOwner: Bool, parent: SpanInstance?, process: ProcessIdentity?, pid: Int32, tid: Int32, start: UInt64,
          owner: SpanOwner?) {
         self.sequence = sequence
@@ -53,6 +67,7 @@ final class SpanInstance {
         self.depth = parent.map { $0.depth + 1 } ?? 0
         self.id = id
         self.tags = tags
+        self.tagsHash = tagsHash
         self.enterArgs = enterArgs
         self.survivesOwner = survivesOwner
         self.parent = parent
@@ -62,7 +77,7 @@ final class SpanInstance {
         self.owner = owner
     }
 
-    var key: SpanKey { SpanKey(id: id, tags: tags) }
+    var key: SpanKey { SpanKey(id: id, tags: tags, tagsHash: tagsHash) }
 
     var lines: Int { Int(stdoutLines) + Int(stderrLines) + Int(fileLines) }
 
@@ -146,8 +161,8 @@ struct SpanTracker {
         /// requests): its process's spans and its creators' still enclose it.
         case none
     }
-    /// Tag lists seen recently, so that spans with the same tags share one array.
-    private var internedTags: [[String]: [String]] = [:]
+    /// Tag lists seen recently, so that spans with the same tags share one array, with their hash.
+    private var internedTags: [[String]: (tags: [String], hash: UInt32)] = [:]
     /// Error lines of open spans that have any, by sequence: few spans have errors, and two
     /// counters in every instance would cost every open span 8 bytes (a malloc size class).
     /// `total` includes descendants that ended: each adds its total to its parent's when it
@@ -258,14 +273,14 @@ struct SpanTracker {
         let parent = enclosingSpan(pid: pid, tid: tid)
         let uid = SpanUID(session: session, sequence: nextSequence)
         nextSequence += 1
-        let tags = intern(marker.tags)
+        let (tags, tagsHash) = intern(marker.tags)
         let survives: Bool
         switch marker.id {
         case .global, .number: survives = true
         case .thread, .process, .parent, .none: survives = false
         }
         let instance = SpanInstance(
-            sequence: uid.sequence, id: resolvedID, tags: tags, enterArgs: marker.args,
+            sequence: uid.sequence, id: resolvedID, tags: tags, tagsHash: tagsHash, enterArgs: marker.args,
             survivesOwner: survives, parent: parent, process: processes[pid]?.identity, pid: pid, tid: tid,
             start: timestamp, owner: owner)
         appendToKey(instance)
@@ -374,7 +389,7 @@ struct SpanTracker {
     mutating func switchFocus(tid: Int32, id: Int64, tags: [String]) -> SpanInstance? {
         var found: SpanInstance?
         if !tags.isEmpty {
-            found = newestWithKey[SpanKey(id: id, tags: tags)]?.instance
+            found = newestWithKey[key(id: id, tags: tags)]?.instance
         } else {
             // Rare (a bare `=:ID::`): a scan of the keys, newest instance of that id.
             for (key, tail) in newestWithKey where key.id == id && tail.instance.sequence > (found?.sequence ?? 0) {
@@ -416,13 +431,21 @@ struct SpanTracker {
 
     // MARK: Index upkeep
 
+    /// The key of spans with this id and tags (an exit marker's, a switch's).
+    mutating func key(id: Int64, tags: [String]) -> SpanKey {
+        let (shared, hash) = intern(tags)
+        return SpanKey(id: id, tags: shared, tagsHash: hash)
+    }
+
     /// Spans with the same tags share one array (a million open spans of one kind would
-    /// otherwise keep a million copies). Bounded: past 4,096 tag lists it starts afresh.
-    private mutating func intern(_ tags: [String]) -> [String] {
+    /// otherwise keep a million copies). Bounded: past 4,096 tag lists it starts afresh; the
+    /// hash depends on the tags alone, so keys made before and after agree.
+    private mutating func intern(_ tags: [String]) -> (tags: [String], hash: UInt32) {
         if let shared = internedTags[tags] { return shared }
         if internedTags.count >= 4096 { internedTags.removeAll(keepingCapacity: true) }
-        internedTags[tags] = tags
-        return tags
+        let entry = (tags: tags, hash: UInt32(truncatingIfNeeded: tags.hashValue))
+        internedTags[tags] = entry
+        return entry
     }
 
     private mutating func appendToKey(_ instance: SpanInstance) {

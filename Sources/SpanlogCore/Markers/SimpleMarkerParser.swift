@@ -104,18 +104,20 @@ struct SimpleMarkerParser {
 
     /// Returns nil when `complete` is false and the bytes so far are a valid prefix of an id.
     static func parseID(_ bytes: ArraySlice<UInt8>, complete: Bool) -> Result<Marker.ID?, IDError> {
-        let text = Array(bytes)
-        switch text {
-        case []: return .success(complete ? .global : nil)
-        case [0x67]: return .success(complete ? .global : nil)            // g
-        case [0x74]: return .success(complete ? .thread : nil)            // t
-        case [0x70]: return .success(complete ? .process : nil)           // p
-        case [0x70, 0x70]: return .success(complete ? .parent : nil)      // pp
-        case [0x6E, 0x6F, 0x6E, 0x65]: return .success(complete ? Marker.ID.none : nil)  // none
-        case [0x6E], [0x6E, 0x6F], [0x6E, 0x6F, 0x6E]: if !complete { return .success(nil) }  // "none" so far
+        let text = bytes  // indices are the line's: offsets below are taken from startIndex
+        let first = text.first, second = text.dropFirst().first
+        // The named ids, tested byte by byte: this runs for every marker.
+        switch text.count {
+        case 0: return .success(complete ? .global : nil)
+        case 1 where first == 0x67: return .success(complete ? .global : nil)             // g
+        case 1 where first == 0x74: return .success(complete ? .thread : nil)             // t
+        case 1 where first == 0x70: return .success(complete ? .process : nil)            // p
+        case 2 where first == 0x70 && second == 0x70: return .success(complete ? .parent : nil)  // pp
+        case 4 where text.elementsEqual([0x6E, 0x6F, 0x6E, 0x65]): return .success(complete ? Marker.ID.none : nil)  // none
+        case 1...3 where !complete && [0x6E, 0x6F, 0x6E, 0x65].starts(with: text): return .success(nil)  // "none" so far
         default: break
         }
-        let negative = text[0] == 0x2D
+        let negative = text[text.startIndex] == 0x2D
         let digits = negative ? text.dropFirst() : text[...]
         if digits.isEmpty {
             return complete ? .failure(IDError(message: "span id '-' has no digits", offset: 1)) : .success(nil)
@@ -127,7 +129,7 @@ struct SimpleMarkerParser {
                 let shown = String(decoding: text, as: UTF8.self)
                 return .failure(IDError(
                     message: "invalid span id '\(shown)': use a decimal number, or t, p, pp, g or nothing (none in switch markers)",
-                    offset: offset))
+                    offset: offset - text.startIndex))
             }
             let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - 0x30))
@@ -141,53 +143,64 @@ struct SimpleMarkerParser {
         return .success(.number(value))
     }
 
+    /// `name=value` pieces separated by unescaped commas. Each piece is scanned once for its
+    /// first unescaped `=`; names and values are made from the line's bytes directly, and only
+    /// a piece that holds a backslash is copied byte by byte (this runs for every marker).
     private func parseArgs(from start: Int, to end: Int) -> Result<[(name: String, value: String)], MarkerError> {
         var args: [(name: String, value: String)] = []
-        var name: [UInt8] = [], value: [UInt8] = []
-        var inValue = false
         var pieceStart = start
+        var equalsAt: Int?
+        var escaped = false
         var index = start
-
-        func finishPiece(at position: Int) -> MarkerError? {
-            guard inValue else {
-                if name.isEmpty && position == pieceStart {
-                    return MarkerError(position == end ? "trailing ',' after the last argument" : "empty argument",
-                                       column: column(position))
+        while true {
+            if index >= end || line[index] == MarkerParser.comma {
+                let pieceEnd = min(index, end)
+                guard let equals = equalsAt else {
+                    if pieceEnd == pieceStart {
+                        return .failure(MarkerError(pieceEnd == end ? "trailing ',' after the last argument" : "empty argument",
+                                                    column: column(pieceEnd)))
+                    }
+                    let name = Self.text(line[pieceStart..<pieceEnd], unescaping: escaped)
+                    return .failure(MarkerError("argument '\(name)' has no '=' and no value", column: column(pieceStart)))
                 }
-                return MarkerError("argument '\(String(decoding: name, as: UTF8.self))' has no '=' and no value",
-                                   column: column(pieceStart))
-            }
-            args.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
-            return nil
-        }
-
-        while index < end {
-            var byte = line[index]
-            var escaped = false
-            if byte == MarkerParser.backslash, index + 1 < end {
-                index += 1
-                byte = line[index]
-                escaped = true
-            }
-            if !escaped && byte == MarkerParser.comma {
-                if let error = finishPiece(at: index) { return .failure(error) }
-                name.removeAll(keepingCapacity: true)
-                value.removeAll(keepingCapacity: true)
-                inValue = false
+                args.append((Self.text(line[pieceStart..<equals], unescaping: escaped),
+                             Self.text(line[(equals + 1)..<pieceEnd], unescaping: escaped)))
+                guard index < end else { return .success(args) }
                 pieceStart = index + 1
-            } else if inValue {
-                value.append(byte)
-            } else if !escaped && byte == MarkerParser.equals {
-                inValue = true
-            } else if !escaped && (byte == MarkerParser.greater || byte == MarkerParser.less) {
-                return .failure(MarkerError("unescaped '\(Character(Unicode.Scalar(byte)))' in an argument name",
-                                            column: column(index)))
-            } else {
-                name.append(byte)
+                equalsAt = nil
+                escaped = false
+                index += 1
+                continue
+            }
+            let byte = line[index]
+            if byte == MarkerParser.backslash, index + 1 < end {
+                escaped = true
+                index += 2
+                continue
+            }
+            if equalsAt == nil {
+                if byte == MarkerParser.equals {
+                    equalsAt = index
+                } else if byte == MarkerParser.greater || byte == MarkerParser.less {
+                    return .failure(MarkerError("unescaped '\(Character(Unicode.Scalar(byte)))' in an argument name",
+                                                column: column(index)))
+                }
             }
             index += 1
         }
-        if let error = finishPiece(at: end) { return .failure(error) }
-        return .success(args)
+    }
+
+    /// The bytes as text, each backslash removed and the byte after it kept.
+    private static func text(_ bytes: ArraySlice<UInt8>, unescaping: Bool) -> String {
+        guard unescaping, bytes.contains(MarkerParser.backslash) else { return String(decoding: bytes, as: UTF8.self) }
+        var plain: [UInt8] = []
+        plain.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == MarkerParser.backslash, index + 1 < bytes.endIndex { index += 1 }
+            plain.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: plain, as: UTF8.self)
     }
 }

@@ -61,7 +61,9 @@ final class ByteBuffer {
         append(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    func append(_ string: String) {
+    /// A `String` value. Literals go to the `StaticString` overload: a copy of bytes whose
+    /// length is known, without the String machinery (this runs a few dozen times a record).
+    func append(string: String) {
         var string = string
         string.withUTF8 { append(bytes: $0) }
     }

@@ -55,7 +55,7 @@ public final class JSONRenderer: RecordSink {
             scratch.append(",\"comm\":")
             JSONEscaper.appendString(line.comm, to: scratch)
             scratch.append(",\"stream\":\"")
-            scratch.append(line.stream.rawValue)
+            scratch.append(string: line.stream.rawValue)
             scratch.append(0x22)
             cachedWriter = (line.pid, line.tid, line.stream, line.comm, scratch.bytes)
         }
@@ -93,11 +93,11 @@ public final class JSONRenderer: RecordSink {
         buffer.append("\",\"rule\":")
         JSONEscaper.appendString(alert.rule, to: buffer)
         buffer.append(",\"priority\":\"")
-        buffer.append(alert.priority.name)
+        buffer.append(string: alert.priority.name)
         buffer.append("\",\"message\":")
         JSONEscaper.appendString(alert.message, to: buffer)
         buffer.append(",\"trigger\":\"")
-        buffer.append(alert.trigger.rawValue)
+        buffer.append(string: alert.trigger.rawValue)
         buffer.append("\",\"span\":{")
         writeSpanFields(alert.span)
         buffer.append(0x7D)
@@ -105,7 +105,7 @@ public final class JSONRenderer: RecordSink {
             buffer.append(",\"line\":{\"ts\":\"")
             timestamps.append(line.timestamp, to: buffer)
             buffer.append("\",\"stream\":\"")
-            buffer.append(line.stream.rawValue)
+            buffer.append(string: line.stream.rawValue)
             buffer.append(0x22)
             appendPathTextAndLevel(line)
             buffer.append(0x7D)
@@ -150,7 +150,7 @@ public final class JSONRenderer: RecordSink {
         buffer.append(",\"errors_total\":")
         buffer.appendDecimal(span.errorsTotal)
         buffer.append(",\"status\":\"")
-        buffer.append(span.status.rawValue)
+        buffer.append(string: span.status.rawValue)
         buffer.append("\",\"container\":")
         if let container = span.container { JSONEscaper.appendString(container, to: buffer) } else { buffer.append("null") }
         appendIO(span.io)
@@ -163,16 +163,32 @@ public final class JSONRenderer: RecordSink {
     /// `,"io":{"stdout_lines":…,"stdout_bytes":…,"stderr_lines":…,"stderr_bytes":…,"file_lines":…,
     /// "file_bytes":…}`, plus `"read_bytes","written_bytes","reads","writes"` with `--span-io`.
     private func appendIO(_ io: SpanIO) {
-        buffer.append(",\"io\":{")
-        let streams: [(String, Int)] = [("stdout_lines", io.stdoutLines), ("stdout_bytes", io.stdoutBytes),
-                                        ("stderr_lines", io.stderrLines), ("stderr_bytes", io.stderrBytes),
-                                        ("file_lines", io.fileLines), ("file_bytes", io.fileBytes)]
-        for (index, (name, value)) in streams.enumerated() { appendNumber(name, Int64(value), first: index == 0) }
+        if io == SpanIO() {
+            // The commonest span writes nothing itself (its children do): one copy.
+            buffer.append(",\"io\":{\"stdout_lines\":0,\"stdout_bytes\":0,\"stderr_lines\":0,\"stderr_bytes\":0,\"file_lines\":0,\"file_bytes\":0}")
+            return
+        }
+        buffer.append(",\"io\":{\"stdout_lines\":")
+        buffer.appendDecimal(io.stdoutLines)
+        buffer.append(",\"stdout_bytes\":")
+        buffer.appendDecimal(io.stdoutBytes)
+        buffer.append(",\"stderr_lines\":")
+        buffer.appendDecimal(io.stderrLines)
+        buffer.append(",\"stderr_bytes\":")
+        buffer.appendDecimal(io.stderrBytes)
+        buffer.append(",\"file_lines\":")
+        buffer.appendDecimal(io.fileLines)
+        buffer.append(",\"file_bytes\":")
+        buffer.appendDecimal(io.fileBytes)
         if let syscalls = io.syscalls {
-            for (name, value) in [("read_bytes", syscalls.readBytes), ("written_bytes", syscalls.writtenBytes),
-                                  ("reads", syscalls.reads), ("writes", syscalls.writes)] {
-                appendNumber(name, Int64(clamping: value), first: false)
-            }
+            buffer.append(",\"read_bytes\":")
+            buffer.appendDecimal(Int64(clamping: syscalls.readBytes))
+            buffer.append(",\"written_bytes\":")
+            buffer.appendDecimal(Int64(clamping: syscalls.writtenBytes))
+            buffer.append(",\"reads\":")
+            buffer.appendDecimal(Int64(clamping: syscalls.reads))
+            buffer.append(",\"writes\":")
+            buffer.appendDecimal(Int64(clamping: syscalls.writes))
         }
         buffer.append(0x7D)
     }
@@ -180,7 +196,7 @@ public final class JSONRenderer: RecordSink {
     /// `"name":value`, after a comma unless it is the object's first member.
     private func appendNumber(_ name: String, _ value: Int64, first: Bool) {
         buffer.append(first ? "\"" : ",\"")
-        buffer.append(name)
+        buffer.append(string: name)
         buffer.append("\":")
         buffer.appendDecimal(value)
     }
@@ -189,7 +205,7 @@ public final class JSONRenderer: RecordSink {
         buffer.append("{\"type\":\"warning\",\"ts\":\"")
         timestamps.append(warning.timestamp, to: buffer)
         buffer.append("\",\"kind\":\"")
-        buffer.append(warning.kind.rawValue)
+        buffer.append(string: warning.kind.rawValue)
         buffer.append("\",\"message\":")
         JSONEscaper.appendString(warning.message, to: buffer)
         if let pid = warning.pid {
@@ -218,13 +234,13 @@ public final class JSONRenderer: RecordSink {
         buffer.append(0x22)
         for (name, value) in record.stats.fields {
             buffer.append(",\"")
-            buffer.append(name)
+            buffer.append(string: name)
             buffer.append("\":")
             buffer.appendDecimal(value)
         }
         for (name, value) in record.counters {
             buffer.append(",\"")
-            buffer.append(name)
+            buffer.append(string: name)
             buffer.append("\":")
             buffer.appendDecimal(value)
         }
@@ -279,9 +295,9 @@ public final class JSONRenderer: RecordSink {
                                   ("read_bytes_mean", row.readBytesMean), ("written_bytes_mean", row.writtenBytesMean)] {
                 guard let value else { continue }
                 buffer.append(",\"")
-                buffer.append(name)
+                buffer.append(string: name)
                 buffer.append("\":")
-                buffer.append(String(Double(Int64((value * 1000).rounded())) / 1000))
+                buffer.append(string: String(Double(Int64((value * 1000).rounded())) / 1000))
             }
             if let histogram = row.histogram {
                 buffer.append(",\"histogram\":[")

@@ -130,10 +130,10 @@ public final class TextRenderer: RecordSink {
             // Error lines mean it failed; an alert alone (a slow request) is flagged, not failed.
             style(.red) { buffer.append(span.errorsTotal > 0 ? "failed" : "alert") }
         } else {
-            style(span.status == .ok ? .green : .yellow) { buffer.append(span.status.rawValue) }
+            style(span.status == .ok ? .green : .yellow) { buffer.append(string: span.status.rawValue) }
         }
         buffer.append("  ")
-        buffer.append(DurationFormatter.string(nanoseconds: span.durationNanoseconds))
+        buffer.append(string: DurationFormatter.string(nanoseconds: span.durationNanoseconds))
         buffer.append("  lines=")
         buffer.appendDecimal(span.lines)
         buffer.append(" errors=")
@@ -215,7 +215,7 @@ public final class TextRenderer: RecordSink {
         let colour: Style = alert.priority >= .error ? .boldRed : alert.priority >= .warning ? .yellow : .cyan
         style(colour) {
             buffer.append("! ")
-            buffer.append(alert.priority.name.uppercased())
+            buffer.append(string: alert.priority.name.uppercased())
             buffer.append(" ")
             appendEscaped(alert.rule)
             buffer.append(": ")
@@ -267,7 +267,7 @@ public final class TextRenderer: RecordSink {
         buffer.append(" ")
         style(.yellow) {
             buffer.append("warning: ")
-            buffer.append(warning.kind.rawValue)
+            buffer.append(string: warning.kind.rawValue)
             buffer.append(": ")
             appendEscaped(warning.message)
         }
@@ -278,7 +278,7 @@ public final class TextRenderer: RecordSink {
         }
         for (name, value) in warning.details where name == "marker" || name == "column" {
             buffer.append(" ")
-            buffer.append(name)
+            buffer.append(string: name)
             buffer.append("=")
             switch value {
             case .string(let text):
@@ -303,7 +303,7 @@ public final class TextRenderer: RecordSink {
             summary += ", \(plural(counter("alerts"), "alert"))"
             if counter("alerts_suppressed") > 0 { summary += " (\(counter("alerts_suppressed")) more throttled)" }
         }
-        style(.dim) { buffer.append(summary + "\n") }
+        style(.dim) { buffer.append(string: summary + "\n") }
         var skipped: [String] = []
         if stats.skipped.treePipeWrites > 0 {
             skipped.append("\(plural(Int(clamping: stats.skipped.treePipeWrites), "write")) into the programs' own pipes ($(…), a | b)")
@@ -312,11 +312,11 @@ public final class TextRenderer: RecordSink {
             skipped.append("\(plural(Int(clamping: stats.skipped.otherFileWrites), "write")) of stdout/stderr into files that are not logs")
         }
         if !skipped.isEmpty {
-            style(.dim) { buffer.append("spanlog: not output, so not captured: " + skipped.joined(separator: ", ") + "\n") }
+            style(.dim) { buffer.append(string: "spanlog: not output, so not captured: " + skipped.joined(separator: ", ") + "\n") }
         }
         if counter("filter_spans_dropped") > 0 || counter("filter_lines_dropped") > 0 {
             style(.dim) {
-                buffer.append("spanlog: --filter left out \(plural(counter("filter_spans_dropped"), "span")) and \(plural(counter("filter_lines_dropped"), "line"))\n")
+                buffer.append(string: "spanlog: --filter left out \(plural(counter("filter_spans_dropped"), "span")) and \(plural(counter("filter_lines_dropped"), "line"))\n")
             }
         }
 
@@ -332,16 +332,16 @@ public final class TextRenderer: RecordSink {
             notes.append("\(plural(stats.truncatedWrites, "write")) larger than --max-write-bytes (\(stats.uncapturedBytes) bytes not captured)")
         }
         if stats.discardedLines > 0 { notes.append("\(plural(stats.discardedLines, "line")) written to /dev/null that were not markers (ignored)") }
-        if !notes.isEmpty { style(.yellow) { buffer.append("spanlog: also: " + notes.joined(separator: "; ") + "\n") } }
+        if !notes.isEmpty { style(.yellow) { buffer.append(string: "spanlog: also: " + notes.joined(separator: "; ") + "\n") } }
         if stats.lostEvents > 0 {
             style(.red) {
-                buffer.append("spanlog: LOST \(stats.lostEvents) events the kernel could not hand over (its ring buffer was full): lines or markers are missing; raise --ring-buffer-size\n")
+                buffer.append(string: "spanlog: LOST \(stats.lostEvents) events the kernel could not hand over (its ring buffer was full): lines or markers are missing; raise --ring-buffer-size\n")
             }
         }
         for output in outputs where output.error != nil {
             style(.red) {
-                buffer.append("spanlog: output \(output.name) failed (\(output.error ?? "")): ")
-                buffer.append("\(output.failedWrites) writes, \(output.lostBytes) bytes not delivered\n")
+                buffer.append(string: "spanlog: output \(output.name) failed (\(output.error ?? "")): ")
+                buffer.append(string: "\(output.failedWrites) writes, \(output.lostBytes) bytes not delivered\n")
             }
         }
     }
@@ -358,7 +358,7 @@ public final class TextRenderer: RecordSink {
             header += " at "
         }
         style(.bold) {
-            buffer.append(header)
+            buffer.append(string: header)
             appendTime(summary.timestamp)
             buffer.append(summary.rows.isEmpty ? ": no spans ended\n" : "\n")
         }
@@ -381,15 +381,15 @@ public final class TextRenderer: RecordSink {
             return left ? text + room : room + text
         }
         style(.dim) {
-            buffer.append(pad("TAGS", width, left: true))
-            for (column, heading) in headings.enumerated() { buffer.append("  " + pad(heading, widths[column], left: false)) }
+            buffer.append(string: pad("TAGS", width, left: true))
+            for (column, heading) in headings.enumerated() { buffer.append(string: "  " + pad(heading, widths[column], left: false)) }
             buffer.append("\n")
         }
         for (index, row) in summary.rows.enumerated() {
             appendEscaped(pad(names[index], width, left: true))
             for (column, cell) in table[index].enumerated() {
                 let text = "  " + pad(cell, widths[column], left: false)
-                if column == 1, row.errors > 0 { style(.red) { buffer.append(text) } } else { buffer.append(text) }
+                if column == 1, row.errors > 0 { style(.red) { buffer.append(string: text) } } else { buffer.append(string: text) }
             }
             buffer.append("\n")
             if let histogram = row.histogram { writeHistogram(histogram, indent: width) }
@@ -403,23 +403,23 @@ public final class TextRenderer: RecordSink {
     private func writeHistogram(_ counts: [Int], indent: Int) {
         let fullest = max(1, counts.max() ?? 1)
         let pad = String(repeating: " ", count: indent + 2)
-        buffer.append(pad + "[")
+        buffer.append(string: pad + "[")
         for count in counts {
             let level = count == 0 ? 0 : max(1, Int((Double(count) / Double(fullest) * 8).rounded()))
-            buffer.append(Self.bars[level])
+            buffer.append(string: Self.bars[level])
         }
         buffer.append("]\n")
         style(.dim) {
             // Buckets 1, 4, 7, … start at 1 µs, 10 µs, 100 µs, …
             var scale = Array(repeating: " ", count: counts.count)
             for decade in 0..<9 where 1 + 3 * decade < counts.count { scale[1 + 3 * decade] = "|" }
-            buffer.append(pad + " " + scale.joined() + "\n")
+            buffer.append(string: pad + " " + scale.joined() + "\n")
             var labels = Array(repeating: Character(" "), count: counts.count + 4)
             for (bucket, label) in [(1, "1µs"), (10, "1ms"), (19, "1s"), (25, "100s")] where bucket < counts.count {
                 for (offset, character) in label.enumerated() { labels[bucket + offset] = character }
             }
             while labels.last == " " { labels.removeLast() }
-            buffer.append(pad + " " + String(labels) + "\n")
+            buffer.append(string: pad + " " + String(labels) + "\n")
         }
     }
 

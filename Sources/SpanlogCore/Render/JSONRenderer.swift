@@ -8,6 +8,10 @@ public final class JSONRenderer: RecordSink {
     private var cachedWriter: (pid: Int32, tid: Int32, stream: LogStream, comm: String, json: [UInt8]) =
         (-1, -1, .stdout, "", [])
     private var cachedSpan: (uid: SpanUID, json: [UInt8])?
+    /// Tag lists as JSON, by the storage of the array the engine shares among spans with the
+    /// same tags (the array is kept here, so its storage cannot be reused for other tags).
+    private var tagsJSON: [UnsafeRawPointer: (tags: [String], json: [UInt8])] = [:]
+    private var commJSON: (comm: String, json: [UInt8]) = ("", Array("\"\"".utf8))
 
     public init(output: ByteOutput) {
         self.output = output
@@ -122,7 +126,7 @@ public final class JSONRenderer: RecordSink {
         buffer.append(",\"id\":")
         buffer.appendDecimal(span.summary.id)
         buffer.append(",\"tags\":")
-        appendTags(span.summary.tags, to: buffer)
+        appendSharedTags(span.summary.tags)
         buffer.append(",\"parent\":")
         if let parent = span.parent { appendUID(parent, to: buffer) } else { buffer.append("null") }
         buffer.append(",\"depth\":")
@@ -132,7 +136,12 @@ public final class JSONRenderer: RecordSink {
         buffer.append(",\"tid\":")
         buffer.appendDecimal(span.tid)
         buffer.append(",\"comm\":")
-        JSONEscaper.appendString(span.comm, to: buffer)
+        if span.comm != commJSON.comm {
+            scratch.removeAll()
+            JSONEscaper.appendString(span.comm, to: scratch)
+            commJSON = (span.comm, scratch.bytes)
+        }
+        buffer.append(bytes: commJSON.json)
         buffer.append(",\"start\":\"")
         timestamps.append(span.start, to: buffer)
         buffer.append("\",\"end\":\"")
@@ -342,6 +351,23 @@ public final class JSONRenderer: RecordSink {
         buffer.append(0x2D)
         buffer.appendHex(uid.sequence)
         buffer.append(0x22)
+    }
+
+    /// A span record's tags: rendered once per tag list.
+    private func appendSharedTags(_ tags: [String]) {
+        let storage = tags.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let storage, let known = tagsJSON[storage], known.tags == tags {
+            buffer.append(bytes: known.json)
+            return
+        }
+        scratch.removeAll()
+        appendTags(tags, to: scratch)
+        let json = scratch.bytes
+        if let storage {
+            if tagsJSON.count >= 1024 { tagsJSON.removeAll(keepingCapacity: true) }
+            tagsJSON[storage] = (tags, json)
+        }
+        buffer.append(bytes: json)
     }
 
     private func appendTags(_ tags: [String], to buffer: ByteBuffer) {

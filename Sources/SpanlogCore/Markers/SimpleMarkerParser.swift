@@ -39,38 +39,42 @@ struct SimpleMarkerParser {
             return fail("span id 'none' is only for switch markers (=:none:::)", at: idStart)
         }
 
-        // TAGS: up to the next unescaped ':'.
+        // TAGS: up to the next unescaped ':'. One scan finds the dots and the end; each tag is
+        // then made from the line's bytes (copied byte by byte only when it holds an escape).
         var tags: [String] = []
-        var current: [UInt8] = []
         var index = idEnd + 1
+        var tagStart = index
+        var escaped = false
         var tagsClosed = false
         while index < end {
             let byte = line[index]
             switch byte {
             case MarkerParser.backslash:
                 guard index + 1 < end else { return .incomplete }
-                current.append(line[index + 1])
+                escaped = true
                 index += 2
                 continue
             case MarkerParser.dot:
-                tags.append(String(decoding: current, as: UTF8.self))
-                current.removeAll(keepingCapacity: true)
+                tags.append(Self.text(line[tagStart..<index], unescaping: escaped))
+                tagStart = index + 1
+                escaped = false
             case MarkerParser.colon:
                 tagsClosed = true
             case MarkerParser.greater, MarkerParser.less, MarkerParser.equals:
                 return fail("unescaped '\(Character(Unicode.Scalar(byte)))' in tags (escape it with '\\')", at: index)
             default:
-                current.append(byte)
+                break
             }
             if tagsClosed { break }
             index += 1
         }
         guard tagsClosed else { return .incomplete }
-        if id == .none, !(tags.isEmpty && current.isEmpty) {
+        // "a::" has one empty tag only if something was written; ">:1:::" has none.
+        let lastTagIsEmpty = tagStart == index
+        if id == .none, !(tags.isEmpty && lastTagIsEmpty) {
             return fail("a switch to none names no tags (=:none:::)", at: idEnd + 1)
         }
-        // "a::" has one empty tag only if something was written; ">:1:::" has none.
-        if !(tags.isEmpty && current.isEmpty) { tags.append(String(decoding: current, as: UTF8.self)) }
+        if !(tags.isEmpty && lastTagIsEmpty) { tags.append(Self.text(line[tagStart..<index], unescaping: escaped)) }
         let tagsColon = index
 
         // ARGS: either nothing ("::"), or up to the last unescaped ':' of the line.

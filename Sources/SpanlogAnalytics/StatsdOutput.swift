@@ -93,7 +93,7 @@ public final class StatsdOutput: RecordSink {
 
     private func metricName(_ tags: [String]) -> [UInt8] {
         let path = paths.index(of: tags)
-        while names.count <= path { names.append(Array("spanlog.\(Self.metricName(paths.paths[names.count]))".utf8)) }
+        while names.count <= path { names.append(Array("spanlog.\(Self.sanitizedName(paths.paths[names.count]))".utf8)) }
         return names[path]
     }
 
@@ -159,7 +159,7 @@ public final class StatsdOutput: RecordSink {
 
     /// Tags joined with '.', each kept to letters, digits, '_' and '-' (others become '_'), so
     /// a tag cannot add a level or end the metric name.
-    static func metricName(_ tags: [String]) -> String {
+    static func sanitizedName(_ tags: [String]) -> String {
         tags.isEmpty ? "untagged" : tags.map(sanitize).joined(separator: ".")
     }
 

@@ -78,12 +78,8 @@ struct OutputOptions: ParsableArguments {
         if let statsd {
             do { _ = try OutputSpec(parsing: "statsd:" + statsd) } catch { throw ValidationError("--statsd: \(error).") }
         }
-        if let filter {
-            do { _ = try RuleSet.compileFilter(filter) } catch { throw ValidationError("--filter: \(error)") }
-        }
-        if let summaryEvery, (DurationParser.nanoseconds(summaryEvery) ?? 0) <= 0 {
-            throw ValidationError("--summary-every '\(summaryEvery)' is not a duration; write it like 10s or 1m.")
-        }
+        _ = try AnalyticsArguments.filter(filter)
+        _ = try AnalyticsArguments.interval(summaryEvery, option: "--summary-every")
         if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be at least 1.") }
     }
 
@@ -113,9 +109,10 @@ struct OutputOptions: ParsableArguments {
         configuration.engine.maxOpenSpans = maxOpenSpans
         configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
         configuration.engine.reportMarkerErrors = !quietMarkerErrors
-        configuration.filter = filter.flatMap { try? RuleSet.compileFilter($0) }
+        // Both were checked by validate().
+        configuration.filter = try? AnalyticsArguments.filter(filter)
         if summary || summaryEvery != nil {
-            configuration.summary = SummarySettings(every: summaryEvery.flatMap(DurationParser.nanoseconds).map(Int64.init))
+            configuration.summary = SummarySettings(every: try? AnalyticsArguments.interval(summaryEvery, option: "--summary-every"))
         }
     }
 }

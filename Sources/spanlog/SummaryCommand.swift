@@ -1,6 +1,4 @@
 import ArgumentParser
-import SpanlogCore
-import SpanlogRules
 import SpanlogRuntime
 
 struct SummaryCommand: ParsableCommand {
@@ -32,20 +30,16 @@ struct SummaryCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        if let filter {
-            do { _ = try RuleSet.compileFilter(filter) } catch { throw ValidationError("--filter: \(error)") }
-        }
-        if let every, (DurationParser.nanoseconds(every) ?? 0) <= 0 {
-            throw ValidationError("--every '\(every)' is not a duration; write it like 10s or 1m.")
-        }
+        _ = try AnalyticsArguments.filter(filter)
+        _ = try AnalyticsArguments.interval(every, option: "--every")
     }
 
     func run() throws {
         var configuration = SessionConfiguration(source: .capture(path: file))
         configuration.outputs = [format == .json ? .json(path: nil) : .text(path: nil)]
         configuration.engine.reportMarkerErrors = false
-        configuration.filter = filter.flatMap { try? RuleSet.compileFilter($0) }
-        configuration.summary = SummarySettings(every: every.flatMap(DurationParser.nanoseconds).map(Int64.init),
+        configuration.filter = try AnalyticsArguments.filter(filter)
+        configuration.summary = SummarySettings(every: try AnalyticsArguments.interval(every, option: "--every"),
                                                 histograms: histogram, summariesOnly: true)
         _ = try SessionLauncher.run(configuration, command: "summary")
     }

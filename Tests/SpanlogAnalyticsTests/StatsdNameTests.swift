@@ -4,9 +4,9 @@ import Testing
 
 @Suite struct StatsdNameTests {
     @Test func tagsBecomeOneSafeMetricName() {
-        #expect(StatsdOutput.metricName(["http", "GET /users:42"]) == "http.GET__users_42")
-        #expect(StatsdOutput.metricName(["a.b", "", "ü"]) == "a_b._._")
-        #expect(StatsdOutput.metricName([]) == "untagged")
+        #expect(StatsdOutput.sanitizedName(["http", "GET /users:42"]) == "http.GET__users_42")
+        #expect(StatsdOutput.sanitizedName(["a.b", "", "ü"]) == "a_b._._")
+        #expect(StatsdOutput.sanitizedName([]) == "untagged")
     }
 
     @Test(arguments: [(Int64(20_001_000), "20.001"), (100, "0"), (1_500_000_000, "1500"), (250_000, "0.25"),

@@ -18,7 +18,7 @@ public enum LevelDetector {
         plain.reserveCapacity(head.count)
         var index = 0
         while index < head.count {
-            if head[index] == 0x1B, let end = TextRenderer.colorSequenceEnd(head, at: index) {
+            if head[index] == 0x1B, let end = ColorSequence.end(in: head, at: index) {
                 index = end
                 continue
             }

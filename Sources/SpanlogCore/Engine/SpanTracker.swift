@@ -83,16 +83,20 @@ final class SpanInstance {
 
     func count(lineOf bytes: Int, on stream: LogStream) {
         let size = UInt32(clamping: bytes)
+        func add(_ total: inout UInt32) {
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            total = overflow ? .max : sum
+        }
         switch stream {
         case .stdout:
             stdoutLines &+= 1
-            stdoutBytes = stdoutBytes.addingReportingOverflow(size).overflow ? .max : stdoutBytes &+ size
+            add(&stdoutBytes)
         case .stderr:
             stderrLines &+= 1
-            stderrBytes = stderrBytes.addingReportingOverflow(size).overflow ? .max : stderrBytes &+ size
+            add(&stderrBytes)
         case .file:
             fileLines &+= 1
-            fileBytes = fileBytes.addingReportingOverflow(size).overflow ? .max : fileBytes &+ size
+            add(&fileBytes)
         }
     }
 

@@ -8,9 +8,8 @@ public final class JSONRenderer: RecordSink {
     private var cachedWriter: (pid: Int32, tid: Int32, stream: LogStream, comm: String, json: [UInt8]) =
         (-1, -1, .stdout, "", [])
     private var cachedSpan: (uid: SpanUID, json: [UInt8])?
-    /// Tag lists as JSON, by the storage of the array the engine shares among spans with the
-    /// same tags (the array is kept here, so its storage cannot be reused for other tags).
-    private var tagsJSON: [UnsafeRawPointer: (tags: [String], json: [UInt8])] = [:]
+    /// Span records' tag lists as JSON, rendered once per list.
+    private var tagsJSON = TagListCache<[UInt8]>(limit: 1024)
     private var commJSON: (comm: String, json: [UInt8]) = ("", Array("\"\"".utf8))
 
     public init(output: ByteOutput) {
@@ -355,18 +354,14 @@ public final class JSONRenderer: RecordSink {
 
     /// A span record's tags: rendered once per tag list.
     private func appendSharedTags(_ tags: [String]) {
-        let storage = tags.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-        if let storage, let known = tagsJSON[storage], known.tags == tags {
-            buffer.append(bytes: known.json)
+        if let json = tagsJSON.value(for: tags) {
+            buffer.append(bytes: json)
             return
         }
         scratch.removeAll()
         appendTags(tags, to: scratch)
         let json = scratch.bytes
-        if let storage {
-            if tagsJSON.count >= 1024 { tagsJSON.removeAll(keepingCapacity: true) }
-            tagsJSON[storage] = (tags, json)
-        }
+        tagsJSON.store(json, for: tags)
         buffer.append(bytes: json)
     }
 

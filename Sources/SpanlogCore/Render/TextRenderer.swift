@@ -440,28 +440,16 @@ public final class TextRenderer: RecordSink {
         }
     }
 
-    /// Text from traced programs, made safe for a terminal: control bytes (escape sequences,
-    /// newlines that would split a record, C1 controls) are shown escaped (`\e`, `\n`, `\x07`,
-    /// `\u{9b}`), bytes that are not UTF-8 as U+FFFD. Line text keeps its tabs.
-    /// The index after `ESC [ params m` or `ESC [ params K` starting at `start`, or nil.
-    static func colorSequenceEnd(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
-        var index = start + 1
-        guard index < bytes.count, bytes[index] == 0x5B else { return nil }
-        index += 1
-        while index < bytes.count, bytes[index] >= 0x30 && bytes[index] <= 0x3F { index += 1 }
-        guard index < bytes.count, bytes[index] == 0x6D || bytes[index] == 0x4B else { return nil }
-        return index + 1
-    }
-
     private func appendEscaped(_ string: String) {
         var string = string
         string.withUTF8 { appendEscaped(bytes: $0, keepingTabs: false) }
     }
 
-    /// Control bytes become visible escapes, so nothing a program wrote can move the cursor or
-    /// retitle the terminal. In log text, a newline starts an indented line
-    /// (`lineBreakIndent`), and colour and erase-line sequences (`ESC [ … m`, `ESC [ … K`, as
-    /// compilers print on a terminal) are dropped: they carry no text.
+    /// Text from traced programs, made safe for a terminal: control bytes (escape sequences,
+    /// newlines that would split a record, C1 controls) are shown escaped (`\e`, `\n`, `\x07`,
+    /// `\u{9b}`), bytes that are not UTF-8 as U+FFFD, so nothing a program wrote can move the
+    /// cursor or retitle the terminal. Line text keeps its tabs; in it a newline starts an
+    /// indented line (`lineBreakIndent`, stack traces) and colour sequences are dropped.
     private func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, keepingTabs: Bool, lineBreakIndent: Int? = nil,
                                droppingColors: Bool = false) {
         var index = 0, runStart = 0
@@ -494,7 +482,7 @@ public final class TextRenderer: RecordSink {
                 continue
             }
             flushRun()
-            if byte == 0x1B, droppingColors, let end = Self.colorSequenceEnd(bytes, at: index) {
+            if byte == 0x1B, droppingColors, let end = ColorSequence.end(in: bytes, at: index) {
                 index = end
                 runStart = index
                 continue

@@ -201,9 +201,9 @@ public final class JSONRenderer: RecordSink {
         buffer.append(0x7D)
     }
 
-    /// `"name":value`, after a comma unless it is the object's first member.
-    private func appendNumber(_ name: String, _ value: Int64, first: Bool) {
-        buffer.append(first ? "\"" : ",\"")
+    /// `,"name":value`: a member after the first.
+    private func appendNumber(_ name: String, _ value: Int64) {
+        buffer.append(",\"")
         buffer.append(string: name)
         buffer.append("\":")
         buffer.appendDecimal(value)
@@ -240,18 +240,7 @@ public final class JSONRenderer: RecordSink {
         buffer.append("{\"type\":\"stats\",\"ts\":\"")
         timestamps.append(record.timestamp, to: buffer)
         buffer.append(0x22)
-        for (name, value) in record.stats.fields {
-            buffer.append(",\"")
-            buffer.append(string: name)
-            buffer.append("\":")
-            buffer.appendDecimal(value)
-        }
-        for (name, value) in record.counters {
-            buffer.append(",\"")
-            buffer.append(string: name)
-            buffer.append("\":")
-            buffer.appendDecimal(value)
-        }
+        for (name, value) in record.stats.fields + record.counters { appendNumber(name, value) }
         if !record.outputs.isEmpty {
             buffer.append(",\"outputs\":[")
             for (index, output) in record.outputs.enumerated() {
@@ -287,17 +276,13 @@ public final class JSONRenderer: RecordSink {
             } else {
                 buffer.append("null")
             }
-            buffer.append(",\"tags\":[")
-            for (index, tag) in row.tags.enumerated() {
-                if index > 0 { buffer.append(0x2C) }
-                JSONEscaper.appendString(tag, to: buffer)
-            }
-            buffer.append("]")
+            buffer.append(",\"tags\":")
+            appendTags(row.tags, to: buffer)
             for (name, value) in [("count", Int64(row.count)), ("errors", Int64(row.errors)),
                                   ("min_ns", row.minNanoseconds), ("mean_ns", row.meanNanoseconds),
                                   ("p50_ns", row.p50Nanoseconds), ("p90_ns", row.p90Nanoseconds),
                                   ("p99_ns", row.p99Nanoseconds), ("max_ns", row.maxNanoseconds)] {
-                appendNumber(name, value, first: false)
+                appendNumber(name, value)
             }
             for (name, value) in [("lines_mean", row.linesMean), ("bytes_mean", row.bytesMean),
                                   ("read_bytes_mean", row.readBytesMean), ("written_bytes_mean", row.writtenBytesMean)] {

@@ -458,17 +458,17 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
         return true;
     }
     bool standard = write->fd == 1 || write->fd == 2;
+    // Sockets, pipes and other devices on other descriptors are not output: the commonest
+    // write of a server, dropped before anything else is read.
+    if (mode != S_IFREG && !standard && (mode != S_IFCHR || !is_terminal(inode->i_rdev)))
+        return false;
     struct sl_file_key key = {};
     key.device = inode->i_sb->s_dev;
     key.inode = inode->i_ino;
     if (mode != S_IFREG) {
-        if (standard) {
-            if ((mode == S_IFIFO || mode == S_IFSOCK) && bpf_map_lookup_elem(&tree_pipes, &key)) {
-                write->skipped = SL_SKIPPED_TREE_PIPE + 1;
-                return false;
-            }
-        } else if (mode != S_IFCHR || !is_terminal(inode->i_rdev)) {
-            return false; // sockets, pipes, other devices on other descriptors: not output
+        if (standard && (mode == S_IFIFO || mode == S_IFSOCK) && bpf_map_lookup_elem(&tree_pipes, &key)) {
+            write->skipped = SL_SKIPPED_TREE_PIPE + 1;
+            return false;
         }
         // fd 1/2 to a terminal, or a pipe or socket from outside the tree; or a terminal
         // reached through another descriptor (libuv reopens its tty and writes there).

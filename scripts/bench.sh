@@ -12,11 +12,11 @@ quick=false
 [ "${1:-}" = "--quick" ] && quick=true
 if $quick; then
     writes=20000 rounds=1 flood=60000 open_spans=100000 seconds=0.3
-    ladder=(20000 80000) writer_counts=(1) replay_lines=20000 replay_spans=20000 startup_runs=2
+    ladder=(20000 80000) writer_counts=(1) replay_lines=20000 startup_runs=2
 else
     writes=200000 rounds=5 flood=600000 open_spans=1000000 seconds=2
     ladder=(50000 100000 200000 300000 400000 600000 800000 1200000) writer_counts=(1 2 4)
-    replay_lines=1000000 replay_spans=300000 startup_runs=10
+    replay_lines=1000000 startup_runs=10
 fi
 
 bash scripts/setup.sh >/dev/null
@@ -153,6 +153,10 @@ row "marker flood, $flood markers back to back by one thread: events lost (run -
     "$run_lost / $record_lost"
 
 # --- Replay ---------------------------------------------------------------------------------
+# As many marker events as line events (the lines capture has a span, two markers, per 100
+# lines), so both runs pay the same start-up and the rates compare like for like.
+line_events=$((replay_lines + replay_lines / 100 * 2))
+replay_spans=$((line_events / 2))
 "$bin/spanlog-bench" generate "$work/lines.cap" "$replay_lines" > /dev/null
 "$bin/spanlog-bench" generate "$work/markers.cap" 0 "$replay_spans" > /dev/null
 : > "$work/t.lines"; : > "$work/t.markers"
@@ -164,7 +168,6 @@ for _ in $(seq "$rounds"); do
         echo "$end - $start" | bc >> "$work/t.$kind"
     done
 done
-line_events=$((replay_lines + replay_lines / 100 * 2))  # the lines capture has a span per 100 lines
 lines_rate=$(awk -v n="$line_events" -v t="$(median < "$work/t.lines")" 'BEGIN { printf "%d", n / t }')
 markers_rate=$(awk -v n="$((replay_spans * 2))" -v t="$(median < "$work/t.markers")" 'BEGIN { printf "%d", n / t }')
 row "replay to JSON, events/s (line events / marker events)" "$lines_rate / $markers_rate"

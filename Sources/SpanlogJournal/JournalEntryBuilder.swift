@@ -89,7 +89,7 @@ struct JournalEntryBuilder {
 
     /// Arguments under a fixed prefix; past the iovec budget they are counted, not sent (too
     /// many fields would lose the whole entry).
-    private func addArguments(_ args: [(name: String, value: String)], prefix: String, to entry: inout JournalEntry) {
+    private func addArguments(_ args: MarkerArgs, prefix: String, to entry: inout JournalEntry) {
         var omitted = 0
         for (name, value) in args {
             let cost = value.utf8.contains(0x0A) ? 5 : 2

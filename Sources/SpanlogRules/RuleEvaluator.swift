@@ -63,6 +63,8 @@ public final class RuleEvaluator: RecordProcessor {
         [("alerts", Int64(alerts)), ("alerts_suppressed", Int64(suppressed))]
     }
 
+    public var passesEverything: Bool { spanEndRules.isEmpty && lineRules.isEmpty && inFlightRules.isEmpty }
+
     public func process(_ record: Record, forward: (Record) -> Void) {
         switch record {
         case .line(let line) where !lineRules.isEmpty:
@@ -72,16 +74,20 @@ public final class RuleEvaluator: RecordProcessor {
         case .line(let line):
             if line.timestamp > now { now = line.timestamp }
             forward(record)
-        case .span(var span):
+        case .span(let span):
             if span.end > now { now = span.end }
             lineSubject = nil
-            if !spanEndRules.isEmpty {
-                let before = alerts
-                let subject = RuleSubject(span: span)
-                for index in spanEndRules { evaluate(index, subject, at: span.end, forward: forward) }
-                span.alerts += alerts - before
+            // Without span-end rules the record passes on as it is: no copy to rebuild.
+            guard !spanEndRules.isEmpty else {
+                forward(record)
+                break
             }
-            forward(.span(span))
+            var annotated = span
+            let before = alerts
+            let subject = RuleSubject(span: span)
+            for index in spanEndRules { evaluate(index, subject, at: span.end, forward: forward) }
+            annotated.alerts += alerts - before
+            forward(.span(annotated))
         case .stats:
             // The end: report what throttling held back and nobody reported yet, before the stats.
             reportPendingSuppressed(forward: forward)

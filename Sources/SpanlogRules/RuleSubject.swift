@@ -28,8 +28,7 @@ public struct RuleSubject: Sendable {
     }
 
     /// The first value of an argument (as JSON span records keep it).
-    @inline(__always) static func argument(_ name: String, in args: [(name: String, value: String)]) -> String? {
-        for arg in args where arg.name == name { return arg.value }
-        return nil
+    @inline(__always) static func argument(_ name: String, in args: MarkerArgs) -> String? {
+        args.value(named: name)
     }
 }

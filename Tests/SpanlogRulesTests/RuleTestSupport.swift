@@ -8,7 +8,8 @@ func span(tags: [String] = ["request"], id: Int64 = 1, depth: Int = 0, durationM
           container: String? = nil, sequence: UInt64 = 1) -> SpanRecord {
     SpanRecord(summary: SpanSummary(uid: SpanUID(session: 7, sequence: sequence), id: id, tags: tags), parent: nil,
                depth: depth, pid: pid, tid: pid, comm: comm, start: 1_000_000_000, end: 1_000_000_000 + durationMs * 1_000_000,
-               enterArgs: enter.map { (name: $0.0, value: $0.1) }, exitArgs: exit.map { (name: $0.0, value: $0.1) },
+               enterArgs: MarkerArgs(enter.map { (name: $0.0, value: $0.1) }),
+               exitArgs: MarkerArgs(exit.map { (name: $0.0, value: $0.1) }),
                lines: lines, errors: errors, errorsTotal: errorsTotal ?? errors, status: status, container: container,
                parentIsOpen: false)
 }

@@ -38,13 +38,19 @@ struct ByteReader {
         return bytes[index..<end]
     }
 
-    mutating func uint8() -> UInt8? { take(1)?.first }
+    mutating func uint8() -> UInt8? {
+        guard index < end else { return nil }
+        defer { index += 1 }
+        return bytes[index]
+    }
 
-    private mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T? {
-        guard let slice = take(MemoryLayout<T>.size) else { return nil }
-        var value: T = 0
-        for (shift, byte) in slice.enumerated() { value |= T(truncatingIfNeeded: byte) << (8 * shift) }
-        return value
+    /// Little-endian, read in one load (every event header is a handful of these).
+    @inline(__always) private mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T? {
+        let size = MemoryLayout<T>.size
+        guard index >= 0, end - index >= size, end <= bytes.count else { return nil }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index, as: T.self) }
+        index += size
+        return T(littleEndian: value)
     }
 
     mutating func uint16() -> UInt16? { integer(UInt16.self) }

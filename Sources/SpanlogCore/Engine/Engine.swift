@@ -117,9 +117,9 @@ public final class Engine {
     // MARK: Writes
 
     private func handleLogWrite(_ write: WriteEvent) {
-        lines.feed(pid: write.pid, tid: write.tid, target: write.target, path: write.path, timestamp: write.timestamp,
-                   bytes: write.bytes, span: { self.tracker.enclosingSpan(pid: write.pid, tid: write.tid) },
-                   emit: lineAssembled)
+        let pid = write.pid, tid = write.tid
+        lines.feed(pid: pid, tid: tid, target: write.target, path: write.path, timestamp: write.timestamp,
+                   bytes: write.bytes, span: { self.tracker.enclosingSpan(pid: pid, tid: tid) }, emit: lineAssembled)
         if write.isTruncated {
             // The bytes we could not capture may hold line ends: end the partial line here so
             // the next write starts clean, and say so.
@@ -167,9 +167,9 @@ public final class Engine {
     // MARK: Markers
 
     private func handleMarkerWrite(_ write: WriteEvent) {
-        markers.feed(tid: write.tid, bytes: write.bytes) {
-            handleMarkerOutcome($0, pid: write.pid, tid: write.tid, at: write.timestamp)
-        }
+        // The closure takes the three fields, not the event: capturing it copied it per marker.
+        let pid = write.pid, tid = write.tid, timestamp = write.timestamp
+        markers.feed(tid: tid, bytes: write.bytes) { handleMarkerOutcome($0, pid: pid, tid: tid, at: timestamp) }
         if write.isTruncated {
             // Markers past the captured bytes are lost: never silently. The partial last
             // marker is ended here so the next write starts clean.
@@ -240,7 +240,7 @@ public final class Engine {
                 close(oldest, status: .evicted, at: timestamp)
             }
         case .switchTo:
-            if tracker.switchFocus(tid: tid, id: resolvedID, tags: marker.tags) == nil {
+            if tracker.switchFocus(tid: tid, id: resolvedID, tags: marker.tags, tagsHash: marker.tagsHash) == nil {
                 stats.unmatchedSwitches += 1
                 let tags = marker.tags.joined(separator: ".")
                 emitWarning(.unmatchedSwitch, at: timestamp,
@@ -250,7 +250,7 @@ public final class Engine {
             }
         case .exit:
             tracker.clearFocus(tid: tid)
-            let key = tracker.key(id: resolvedID, tags: marker.tags)
+            let key = tracker.key(id: resolvedID, tags: marker.tags, tagsHash: marker.tagsHash)
             if let instance = tracker.closeMostRecent(key: key) {
                 finishClosed(instance, status: .ok, exitArgs: marker.args, closedBy: tid, at: timestamp)
             } else {
@@ -321,7 +321,7 @@ public final class Engine {
         finishClosed(instance, status: status, exitArgs: [], at: timestamp)
     }
 
-    private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
+    private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: MarkerArgs,
                               closedBy closer: Int32? = nil, at timestamp: UInt64) {
         traces.flush(spanEnding: instance, emit: emitLine)
         // Lines that started inside the span and have not ended yet still count in it.
@@ -337,7 +337,7 @@ public final class Engine {
         outputs.emit(.span(record))
     }
 
-    private func spanRecord(_ instance: SpanInstance, status: SpanStatus, exitArgs: [(name: String, value: String)],
+    private func spanRecord(_ instance: SpanInstance, status: SpanStatus, exitArgs: MarkerArgs,
                             errors: SpanTracker.ErrorCount, at timestamp: UInt64) -> SpanRecord {
         var record = SpanRecord(
             summary: instance.summary(session: configuration.session),

@@ -145,9 +145,7 @@ struct LineAssembler {
 
     private static func newline(in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
         bytes.withUnsafeBufferPointer { buffer in
-            let offset = start - bytes.startIndex
-            guard let found = UnsafeBufferPointer(rebasing: buffer[offset...]).firstIndex(of: 0x0A) else { return nil }
-            return bytes.startIndex + offset + found
+            ByteSearch.first(0x0A, in: buffer, from: start - bytes.startIndex).map { bytes.startIndex + $0 }
         }
     }
 

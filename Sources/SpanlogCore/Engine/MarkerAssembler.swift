@@ -12,9 +12,11 @@ struct MarkerAssembler {
     static let maxFragmentBytes = 64 * 1024
 
     private var fragments: [Int32: [UInt8]] = [:]
+    private var cache = MarkerCache()
 
     mutating func feed(tid: Int32, bytes: ArraySlice<UInt8>, handle: (MarkerLineOutcome) -> Void) {
-        guard let fragment = fragments.removeValue(forKey: tid) else {
+        // Most writes hold whole markers: no lookup while no thread has a fragment.
+        guard !fragments.isEmpty, let fragment = fragments.removeValue(forKey: tid) else {
             split(tid: tid, bytes, handle: handle)
             return
         }
@@ -32,7 +34,7 @@ struct MarkerAssembler {
 
     /// Reports a thread's unfinished marker when the thread ends.
     mutating func threadExited(_ tid: Int32, handle: (MarkerLineOutcome) -> Void) {
-        guard let fragment = fragments.removeValue(forKey: tid) else { return }
+        guard !fragments.isEmpty, let fragment = fragments.removeValue(forKey: tid) else { return }
         let error = MarkerError("marker unfinished when its thread exited", column: fragment.count + 1)
         handle(.error(error, text: fragment[...]))
     }
@@ -52,9 +54,15 @@ struct MarkerAssembler {
     private mutating func split(tid: Int32, _ bytes: ArraySlice<UInt8>, handle: (MarkerLineOutcome) -> Void) {
         var start = bytes.startIndex
         while start < bytes.endIndex {
-            let newline = bytes[start...].firstIndex(of: 0x0A)
+            let newline = bytes.withUnsafeBufferPointer { raw in
+                ByteSearch.first(0x0A, in: raw, from: start - bytes.startIndex).map { bytes.startIndex + $0 }
+            }
             let line = bytes[start..<(newline ?? bytes.endIndex)]
             start = (newline ?? bytes.endIndex) + 1
+            if let marker = cache.parse(line) {
+                handle(.marker(consume marker))  // moved: a copy retained its tags and arguments
+                continue
+            }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0 }) { continue }
             switch MarkerParser.parseLine(line, terminated: newline != nil) {
             case .marker(let marker, _):

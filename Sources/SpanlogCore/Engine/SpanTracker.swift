@@ -1,27 +1,39 @@
 /// Who a span instance belongs to: it encloses the owner's lines, and is abandoned when the
 /// owner ends (for `t`, `p` and `pp` spans).
-enum SpanOwner: Hashable {
+enum SpanOwner: Hashable, SpanIndexKey {
     case thread(Int32)
     case process(Int32)
+
+    var indexWord: UInt64 {
+        switch self {
+        case .thread(let tid): UInt64(UInt32(bitPattern: tid))
+        case .process(let pid): UInt64(UInt32(bitPattern: pid)) | 1 << 32
+        }
+    }
 }
 
 /// The matching key of a span: resolved id and exact tag list. Args are not part of it. The
 /// tag list's hash is computed once, when the tags are interned: a key is hashed several times
 /// per span (open, close, and the index upkeep of each), and hashing strings is most of it.
-struct SpanKey: Hashable {
+struct SpanKey: Hashable, SpanIndexKey {
     var id: Int64
     var tags: [String]
     var tagsHash: UInt32
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(id)
-        hasher.combine(tagsHash)
+        hasher.combine(indexWord)
     }
+
+    var indexWord: UInt64 { UInt64(bitPattern: id) ^ UInt64(tagsHash) &* 0x9E37_79B9_7F4A_7C15 }
 
     static func == (lhs: SpanKey, rhs: SpanKey) -> Bool {
         lhs.id == rhs.id && lhs.tagsHash == rhs.tagsHash && lhs.tags == rhs.tags
     }
 }
+
+/// A neighbour in one of the tracker's lists, held without a reference count: the age queue
+/// keeps every open instance alive, and an instance leaves its lists when it closes.
+typealias SpanLink = Unmanaged<SpanInstance>
 
 /// One open (or just closed) span. A class because lines, children and the tracker's indexes
 /// all refer to the same instance while it is open. Kept small — a million of them may be open —
@@ -32,7 +44,7 @@ final class SpanInstance {
     let id: Int64
     let start: UInt64
     let tags: [String]
-    let enterArgs: [(name: String, value: String)]
+    let enterArgs: MarkerArgs
     let parent: SpanInstance?
     /// The writing process's command and container when the span was entered: the span record
     /// shows them even after the process exited (a `pp` span written by `/bin/echo`).
@@ -40,10 +52,10 @@ final class SpanInstance {
     /// Neighbours in the list of open instances with the same key, and in the list of the
     /// owner's open instances, both in opening order. Unowned: the tracker's age queue keeps
     /// every open instance alive, and an instance leaves both lists when it closes.
-    unowned(unsafe) var previousWithKey: SpanInstance?
-    unowned(unsafe) var nextWithKey: SpanInstance?
-    unowned(unsafe) var previousOfOwner: SpanInstance?
-    unowned(unsafe) var nextOfOwner: SpanInstance?
+    var previousWithKey: SpanLink?
+    var nextWithKey: SpanLink?
+    var previousOfOwner: SpanLink?
+    var nextOfOwner: SpanLink?
     let pid: Int32
     let tid: Int32
     /// Number of enclosing spans (walking up would cost the depth, and unclosed spans nest deep).
@@ -59,7 +71,7 @@ final class SpanInstance {
     let survivesOwner: Bool
     var isOpen = true
 
-    init(sequence: UInt64, id: Int64, tags: [String], tagsHash: UInt32, enterArgs: [(name: String, value: String)],
+    init(sequence: UInt64, id: Int64, tags: [String], tagsHash: UInt32, enterArgs: MarkerArgs,
          survivesOwner: Bool, parent: SpanInstance?, process: ProcessIdentity?, pid: Int32, tid: Int32, start: UInt64,
          owner: SpanOwner?) {
         self.sequence = sequence
@@ -119,11 +131,6 @@ final class SpanInstance {
     }
 }
 
-/// The newest instance of a list; the rest are reached through `previous…` links.
-struct ListTail {
-    unowned(unsafe) var instance: SpanInstance
-}
-
 /// A process's command name and container, shared by the spans it enters. Replaced, never
 /// changed, when the process execs or moves, so each span keeps what was true at its enter.
 final class ProcessIdentity {
@@ -152,8 +159,11 @@ struct TrackedProcess {
 /// Open span instances, their owners, and the process tree that attribution walks.
 struct SpanTracker {
     /// The newest open instance of each key, and of each owner.
-    private var newestWithKey: [SpanKey: ListTail] = [:]
-    private var newestOfOwner: [SpanOwner: ListTail] = [:]
+    private var newestWithKey = SpanIndex<SpanKey>()
+    private var newestOfOwner = SpanIndex<SpanOwner>()
+    /// How many processes own open spans (`p`/`pp` spans, or spans handed up): most programs
+    /// have none, and attribution then skips the process's lookup for every line.
+    private var processOwners = 0
     /// What each thread switched to (`=` markers): it decides the thread's lines until the
     /// thread's next enter, exit or switch.
     private var focus: [Int32: Focus] = [:]
@@ -178,6 +188,8 @@ struct SpanTracker {
         var total = 0
     }
     private(set) var processes: [Int32: TrackedProcess] = [:]
+    /// `identity(of:)`'s last answer; cleared whenever the process table changes.
+    private var lastIdentity: (pid: Int32, identity: ProcessIdentity?)?
     /// Instances in opening order, for timeouts and eviction (oldest first). Closed instances
     /// are skipped lazily and compacted away when they dominate.
     private var byAge: [SpanInstance] = []
@@ -193,6 +205,7 @@ struct SpanTracker {
     // MARK: Processes
 
     mutating func processStarted(_ start: ProcessStart) {
+        lastIdentity = nil
         if let old = processes[start.pid], !old.exited {
             // A pid we still think is alive started again: its exit was lost. Forget the old one.
             release(start.pid, force: true)
@@ -203,16 +216,27 @@ struct SpanTracker {
     }
 
     mutating func processExecuted(pid: Int32, comm: String) {
+        lastIdentity = nil
         guard let old = processes[pid]?.identity else { return }
         processes[pid]?.identity = ProcessIdentity(comm: comm, container: old.container)
     }
 
     mutating func processMoved(pid: Int32, container: String?) {
+        lastIdentity = nil
         guard let old = processes[pid]?.identity else { return }
         processes[pid]?.identity = ProcessIdentity(comm: old.comm, container: container)
     }
 
-    func comm(of pid: Int32) -> String { processes[pid]?.comm ?? "" }
+    mutating func comm(of pid: Int32) -> String { identity(of: pid)?.comm ?? "" }
+
+    /// The process's command and container. The last answer is kept: records come in runs from
+    /// one process, and each asked the process table again.
+    mutating func identity(of pid: Int32) -> ProcessIdentity? {
+        if let last = lastIdentity, last.pid == pid { return last.identity }
+        let identity = processes[pid]?.identity
+        lastIdentity = (pid, identity)
+        return identity
+    }
 
     func parentPid(of pid: Int32) -> Int32? { processes[pid]?.parentPid }
 
@@ -227,6 +251,7 @@ struct SpanTracker {
     /// then does the same for ancestors that were only kept for it.
     private mutating func release(_ pid: Int32, force: Bool) {
         guard let process = processes[pid], force || (process.exited && process.liveChildren == 0) else { return }
+        lastIdentity = nil
         processes[pid] = nil
         var parentPid = process.parentPid
         while var parent = processes[parentPid] {
@@ -244,7 +269,9 @@ struct SpanTracker {
 
     /// The innermost open span enclosing a write by `tid` of `pid`: the thread's own spans, then
     /// the process's, then the same for the creating thread, up the process tree.
-    func enclosingSpan(pid: Int32, tid: Int32) -> SpanInstance? {
+    /// Mutating only so that callers pass the tracker in place: a call on a copy copied (and
+    /// retained) the whole tracker, for every line.
+    mutating func enclosingSpan(pid: Int32, tid: Int32) -> SpanInstance? {
         guard openCount > 0 else { return nil }
         var pid = pid, tid = tid
         for _ in 0..<64 {
@@ -259,8 +286,8 @@ struct SpanTracker {
             }
             // One ordering by enter time across the thread's spans and its process's (a `p` span
             // opened inside a global span handed up to the process encloses the next line).
-            let ofThread = threadWorksForNone ? nil : newestOfOwner[.thread(tid)]?.instance
-            let ofProcess = newestOfOwner[.process(pid)]?.instance
+            let ofThread = threadWorksForNone ? nil : newestOfOwner[.thread(tid)]
+            let ofProcess = processOwners > 0 ? newestOfOwner[.process(pid)] : nil
             if let ofThread, let ofProcess { return ofThread.sequence > ofProcess.sequence ? ofThread : ofProcess }
             if let span = ofThread ?? ofProcess { return span }
             guard let process = processes[pid], let creator = process.creatorTid else { return nil }
@@ -277,7 +304,7 @@ struct SpanTracker {
         let parent = enclosingSpan(pid: pid, tid: tid)
         let uid = SpanUID(session: session, sequence: nextSequence)
         nextSequence += 1
-        let (tags, tagsHash) = intern(marker.tags)
+        let (tags, tagsHash) = marker.tagsHash.map { (marker.tags, $0) } ?? intern(marker.tags)
         let survives: Bool
         switch marker.id {
         case .global, .number: survives = true
@@ -285,7 +312,7 @@ struct SpanTracker {
         }
         let instance = SpanInstance(
             sequence: uid.sequence, id: resolvedID, tags: tags, tagsHash: tagsHash, enterArgs: marker.args,
-            survivesOwner: survives, parent: parent, process: processes[pid]?.identity, pid: pid, tid: tid,
+            survivesOwner: survives, parent: parent, process: identity(of: pid), pid: pid, tid: tid,
             start: timestamp, owner: owner)
         appendToKey(instance)
         if let owner { insert(instance, into: owner) }
@@ -296,9 +323,23 @@ struct SpanTracker {
 
     /// Closes the most recently opened instance with this key (LIFO), or returns nil.
     mutating func closeMostRecent(key: SpanKey) -> SpanInstance? {
-        guard let instance = newestWithKey[key]?.instance else { return nil }
-        markClosed(instance)
+        // The key's newest instance is found and replaced by its predecessor in one lookup.
+        guard let link = newestWithKey.replaceNewest(forKey: key, by: { $0._withUnsafeGuaranteedRef { $0.previousWithKey } })
+        else { return nil }
+        let instance = link.takeUnretainedValue()
+        instance.previousWithKey?._withUnsafeGuaranteedRef { $0.nextWithKey = nil }
+        instance.previousWithKey = nil
+        instance.isOpen = false
+        openCount -= 1
+        if let owner = instance.owner { remove(instance, from: owner) }
+        dropClosedNewest()
         return instance
+    }
+
+    /// Spans mostly end innermost first, newest in the age queue: they leave it at once, and
+    /// the queue needs no compaction pass for them.
+    private mutating func dropClosedNewest() {
+        while byAge.count > byAgeHead, let newest = byAge.last, !newest.isOpen { byAge.removeLast() }
     }
 
     mutating func markClosed(_ instance: SpanInstance) {
@@ -307,17 +348,19 @@ struct SpanTracker {
         openCount -= 1
         removeFromKey(instance)
         if let owner = instance.owner { remove(instance, from: owner) }
+        dropClosedNewest()
     }
 
     /// Instances owned by `owner`, oldest first, removed from it; the caller abandons or
     /// re-homes them.
     mutating func takeOwned(by owner: SpanOwner) -> [SpanInstance] {
-        guard let tail = newestOfOwner.removeValue(forKey: owner)?.instance else { return [] }
+        guard let tail = newestOfOwner.removeValue(forKey: owner) else { return [] }
+        if case .process = owner { processOwners -= 1 }
         var owned: [SpanInstance] = []
-        var cursor: SpanInstance? = tail
+        var cursor: SpanInstance? = tail.takeUnretainedValue()
         while let instance = cursor {
             owned.append(instance)
-            cursor = instance.previousOfOwner
+            cursor = instance.previousOfOwner?.takeUnretainedValue()
             instance.previousOfOwner = nil
             instance.nextOfOwner = nil
         }
@@ -348,7 +391,13 @@ struct SpanTracker {
     mutating func compactAgeQueue() {
         let queued = byAge.count - byAgeHead
         guard queued > 4096, queued > 2 * openCount else { return }
-        byAge = byAge[byAgeHead...].filter(\.isOpen)
+        // In place: the open ones move to the front, no array is made and none retained.
+        var kept = 0
+        for index in byAgeHead..<byAge.count where byAge[index].isOpen {
+            byAge.swapAt(kept, index)
+            kept += 1
+        }
+        byAge.removeSubrange(kept...)
         byAgeHead = 0
     }
 
@@ -390,14 +439,14 @@ struct SpanTracker {
 
     /// Makes the most recent open instance of `id` and `tags` the thread's current span; with
     /// no tags, the most recent open instance of `id` whatever its tags. Nil when none is open.
-    mutating func switchFocus(tid: Int32, id: Int64, tags: [String]) -> SpanInstance? {
+    mutating func switchFocus(tid: Int32, id: Int64, tags: [String], tagsHash: UInt32? = nil) -> SpanInstance? {
         var found: SpanInstance?
         if !tags.isEmpty {
-            found = newestWithKey[key(id: id, tags: tags)]?.instance
+            found = newestWithKey[key(id: id, tags: tags, tagsHash: tagsHash)]
         } else {
             // Rare (a bare `=:ID::`): a scan of the keys, newest instance of that id.
-            for (key, tail) in newestWithKey where key.id == id && tail.instance.sequence > (found?.sequence ?? 0) {
-                found = tail.instance
+            newestWithKey.forEach { key, newest in
+                if key.id == id, newest.sequence > (found?.sequence ?? 0) { found = newest }
             }
         }
         focus[tid] = found.map { .span($0) }
@@ -426,7 +475,9 @@ struct SpanTracker {
 
     /// The final counts of a span that ends; its total passes to its parent if that is open.
     mutating func takeErrorCount(of instance: SpanInstance) -> ErrorCount {
-        guard let count = errorCounts.removeValue(forKey: instance.sequence) else { return ErrorCount() }
+        guard !errorCounts.isEmpty, let count = errorCounts.removeValue(forKey: instance.sequence) else {
+            return ErrorCount()
+        }
         if let parent = instance.parent, parent.isOpen {
             errorCounts[parent.sequence, default: ErrorCount()].total += count.total
         }
@@ -436,7 +487,8 @@ struct SpanTracker {
     // MARK: Index upkeep
 
     /// The key of spans with this id and tags (an exit marker's, a switch's).
-    mutating func key(id: Int64, tags: [String]) -> SpanKey {
+    mutating func key(id: Int64, tags: [String], tagsHash: UInt32? = nil) -> SpanKey {
+        if let tagsHash { return SpanKey(id: id, tags: tags, tagsHash: tagsHash) }
         let (shared, hash) = intern(tags)
         return SpanKey(id: id, tags: shared, tagsHash: hash)
     }
@@ -447,27 +499,29 @@ struct SpanTracker {
     private mutating func intern(_ tags: [String]) -> (tags: [String], hash: UInt32) {
         if let shared = internedTags[tags] { return shared }
         if internedTags.count >= 4096 { internedTags.removeAll(keepingCapacity: true) }
-        let entry = (tags: tags, hash: UInt32(truncatingIfNeeded: tags.hashValue))
+        let entry = (tags: tags, hash: Marker.tagsHash(tags))
         internedTags[tags] = entry
         return entry
     }
 
+    // The list upkeep below goes through `SpanLink`s, unretained: each strong load of a
+    // neighbour was a retain and a release, a dozen per span.
+
     private mutating func appendToKey(_ instance: SpanInstance) {
-        let key = instance.key
-        if let tail = newestWithKey[key]?.instance {
-            tail.nextWithKey = instance
+        let link = SpanLink.passUnretained(instance)
+        if let tail = newestWithKey.update(link, forKey: instance.key) {
+            tail._withUnsafeGuaranteedRef { $0.nextWithKey = link }
             instance.previousWithKey = tail
         }
-        newestWithKey[key] = ListTail(instance: instance)
     }
 
     private mutating func removeFromKey(_ instance: SpanInstance) {
         let previous = instance.previousWithKey, next = instance.nextWithKey
-        previous?.nextWithKey = next
-        next?.previousWithKey = previous
+        previous?._withUnsafeGuaranteedRef { $0.nextWithKey = next }
+        next?._withUnsafeGuaranteedRef { $0.previousWithKey = previous }
         if next == nil {
             let key = instance.key
-            if let previous { newestWithKey[key] = ListTail(instance: previous) } else { newestWithKey[key] = nil }
+            if let previous { newestWithKey.update(previous, forKey: key) } else { newestWithKey.removeValue(forKey: key) }
         }
         instance.previousWithKey = nil
         instance.nextWithKey = nil
@@ -476,33 +530,50 @@ struct SpanTracker {
     /// Keeps each owner's list in opening order, so the tail is the innermost. Opening appends
     /// (the newest is the innermost); only re-homed instances walk back to their place.
     private mutating func insert(_ instance: SpanInstance, into owner: SpanOwner) {
-        guard let tail = newestOfOwner[owner]?.instance else {
-            newestOfOwner[owner] = ListTail(instance: instance)
+        // The common case, a new innermost span, with one hash of the owner.
+        let link = SpanLink.passUnretained(instance)
+        guard let tailLink = newestOfOwner.update(link, forKey: owner) else {
+            if case .process = owner { processOwners += 1 }
             return
         }
+        if tailLink._withUnsafeGuaranteedRef({ $0.sequence }) < instance.sequence {
+            tailLink._withUnsafeGuaranteedRef { $0.nextOfOwner = link }
+            instance.previousOfOwner = tailLink
+            return
+        }
+        // Re-homed and older than the owner's newest: walk back to its place.
+        newestOfOwner.update(tailLink, forKey: owner)
+        let tail = tailLink.takeUnretainedValue()
         var after: SpanInstance? = tail
-        while let candidate = after, candidate.sequence > instance.sequence { after = candidate.previousOfOwner }
+        while let candidate = after, candidate.sequence > instance.sequence {
+            after = candidate.previousOfOwner?.takeUnretainedValue()
+        }
         guard let after else {
             // Older than every instance of the owner: the new head.
             var head = tail
-            while let previous = head.previousOfOwner { head = previous }
-            head.previousOfOwner = instance
-            instance.nextOfOwner = head
+            while let previous = head.previousOfOwner?.takeUnretainedValue() { head = previous }
+            head.previousOfOwner = link
+            instance.nextOfOwner = .passUnretained(head)
             return
         }
-        instance.previousOfOwner = after
+        instance.previousOfOwner = .passUnretained(after)
         instance.nextOfOwner = after.nextOfOwner
-        after.nextOfOwner?.previousOfOwner = instance
-        after.nextOfOwner = instance
-        if after === tail { newestOfOwner[owner] = ListTail(instance: instance) }
+        after.nextOfOwner?._withUnsafeGuaranteedRef { $0.previousOfOwner = link }
+        after.nextOfOwner = link
+        if after === tail { newestOfOwner.update(link, forKey: owner) }
     }
 
     private mutating func remove(_ instance: SpanInstance, from owner: SpanOwner) {
         let previous = instance.previousOfOwner, next = instance.nextOfOwner
-        previous?.nextOfOwner = next
-        next?.previousOfOwner = previous
+        previous?._withUnsafeGuaranteedRef { $0.nextOfOwner = next }
+        next?._withUnsafeGuaranteedRef { $0.previousOfOwner = previous }
         if next == nil {
-            if let previous { newestOfOwner[owner] = ListTail(instance: previous) } else { newestOfOwner[owner] = nil }
+            if let previous {
+                newestOfOwner.update(previous, forKey: owner)
+            } else {
+                newestOfOwner.removeValue(forKey: owner)
+                if case .process = owner { processOwners -= 1 }
+            }
         }
         instance.previousOfOwner = nil
         instance.nextOfOwner = nil

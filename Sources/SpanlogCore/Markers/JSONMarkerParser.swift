@@ -66,7 +66,7 @@ struct JSONMarkerParser {
             skipWhitespace()
         }
         try expect(0x5D, "expected ']' after the args array")
-        return Marker(direction: direction, id: id, tags: tags, args: args)
+        return Marker(direction: direction, id: id, tags: tags, args: MarkerArgs(args))
     }
 
     private mutating func parseID() throws -> Marker.ID {

@@ -24,29 +24,40 @@ public struct Marker: Hashable, Sendable {
     public var id: ID
     public var tags: [String]
     /// Arguments in the order written; duplicated names are kept.
-    public var args: [(name: String, value: String)]
+    public var args: MarkerArgs
+    /// `Marker.tagsHash(tags)` when the parser already knows it (a remembered head), so the
+    /// tracker need not hash the strings again. Not part of the marker's value.
+    var tagsHash: UInt32?
 
-    public init(direction: Direction, id: ID, tags: [String], args: [(name: String, value: String)] = []) {
+    public init(direction: Direction, id: ID, tags: [String], args: MarkerArgs = []) {
         self.direction = direction
         self.id = id
         self.tags = tags
         self.args = args
     }
 
+    public init(direction: Direction, id: ID, tags: [String], args: [(name: String, value: String)]) {
+        self.init(direction: direction, id: id, tags: tags, args: MarkerArgs(args))
+    }
+
+    init(direction: Direction, id: ID, tags: [String], tagsHash: UInt32, args: MarkerArgs = []) {
+        self.init(direction: direction, id: id, tags: tags, args: args)
+        self.tagsHash = tagsHash
+    }
+
     public static func == (lhs: Marker, rhs: Marker) -> Bool {
-        lhs.direction == rhs.direction && lhs.id == rhs.id && lhs.tags == rhs.tags
-            && lhs.args.map(\.name) == rhs.args.map(\.name) && lhs.args.map(\.value) == rhs.args.map(\.value)
+        lhs.direction == rhs.direction && lhs.id == rhs.id && lhs.tags == rhs.tags && lhs.args == rhs.args
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(direction)
         hasher.combine(id)
         hasher.combine(tags)
-        for arg in args {
-            hasher.combine(arg.name)
-            hasher.combine(arg.value)
-        }
+        hasher.combine(args)
     }
+
+    /// The hash spans of these tags are matched by (stable within one process).
+    static func tagsHash(_ tags: [String]) -> UInt32 { UInt32(truncatingIfNeeded: tags.hashValue) }
 }
 
 /// Why a marker line was rejected, and the 1-based byte column where the problem is.

@@ -147,50 +147,14 @@ struct SimpleMarkerParser {
         return .success(.number(value))
     }
 
-    /// `name=value` pieces separated by unescaped commas. Each piece is scanned once for its
-    /// first unescaped `=`; names and values are made from the line's bytes directly, and only
-    /// a piece that holds a backslash is copied byte by byte (this runs for every marker).
-    private func parseArgs(from start: Int, to end: Int) -> Result<[(name: String, value: String)], MarkerError> {
-        var args: [(name: String, value: String)] = []
-        var pieceStart = start
-        var equalsAt: Int?
-        var escaped = false
-        var index = start
-        while true {
-            if index >= end || line[index] == MarkerParser.comma {
-                let pieceEnd = min(index, end)
-                guard let equals = equalsAt else {
-                    if pieceEnd == pieceStart {
-                        return .failure(MarkerError(pieceEnd == end ? "trailing ',' after the last argument" : "empty argument",
-                                                    column: column(pieceEnd)))
-                    }
-                    let name = Self.text(line[pieceStart..<pieceEnd], unescaping: escaped)
-                    return .failure(MarkerError("argument '\(name)' has no '=' and no value", column: column(pieceStart)))
-                }
-                args.append((Self.text(line[pieceStart..<equals], unescaping: escaped),
-                             Self.text(line[(equals + 1)..<pieceEnd], unescaping: escaped)))
-                guard index < end else { return .success(args) }
-                pieceStart = index + 1
-                equalsAt = nil
-                escaped = false
-                index += 1
-                continue
+    /// `name=value` pieces separated by unescaped commas, checked and kept as the line's bytes:
+    /// strings are made later, only if an output asks for them (this runs for every marker).
+    func parseArgs(from start: Int, to end: Int) -> Result<MarkerArgs, MarkerError> {
+        line[start..<end].withUnsafeBufferPointer { bytes in
+            if !MarkerArgs.isPlainAndWellFormed(bytes), let error = MarkerArgs.scan(bytes, piece: { _, _ in }) {
+                return .failure(MarkerError(error.message, column: column(start + error.offset)))
             }
-            let byte = line[index]
-            if byte == MarkerParser.backslash, index + 1 < end {
-                escaped = true
-                index += 2
-                continue
-            }
-            if equalsAt == nil {
-                if byte == MarkerParser.equals {
-                    equalsAt = index
-                } else if byte == MarkerParser.greater || byte == MarkerParser.less {
-                    return .failure(MarkerError("unescaped '\(Character(Unicode.Scalar(byte)))' in an argument name",
-                                                column: column(index)))
-                }
-            }
-            index += 1
+            return .success(MarkerArgs(checkedBytes: Array(bytes)))
         }
     }
 

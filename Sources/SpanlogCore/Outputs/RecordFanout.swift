@@ -23,17 +23,20 @@ public final class RecordFanout: RecordSink {
     private var reported: [Bool]
     private var healthChanged = false
 
-    /// Stages every record passes before the outputs, in order.
+    /// Every stage, for its counters.
     public let processors: [RecordProcessor]
+    /// The stages records pass before the outputs, in order.
+    private let stages: [RecordProcessor]
 
     public init(channels: [OutputChannel], processors: [RecordProcessor] = [],
                 onFirstFailure: @escaping (OutputChannel) -> Void = { _ in }) {
         self.channels = channels
         self.processors = processors
+        stages = processors.filter { !$0.passesEverything }
         active = channels
         solo = channels.count == 1 ? channels[0].sink : nil
-        someStageSkipsLines = processors.contains { !$0.seesLines }
-        everyStageSkipsLines = processors.allSatisfy { !$0.seesLines }
+        someStageSkipsLines = stages.contains { !$0.seesLines }
+        everyStageSkipsLines = stages.allSatisfy { !$0.seesLines }
         self.onFirstFailure = onFirstFailure
         reported = Array(repeating: false, count: channels.count)
         sortChannelsByLines()
@@ -45,7 +48,7 @@ public final class RecordFanout: RecordSink {
     }
 
     public func emit(_ record: Record) {
-        if processors.isEmpty || everyStageSkipsLines && record.isLine {
+        if stages.isEmpty || everyStageSkipsLines && record.isLine {
             deliver(record)
         } else {
             process(record, from: 0)
@@ -54,20 +57,20 @@ public final class RecordFanout: RecordSink {
 
     /// Wall-clock time passed: processors with timers (in-flight rules) get to run.
     public func tick(now: Int64) {
-        for (index, processor) in processors.enumerated() {
-            processor.tick(now: now) { process($0, from: index + 1) }
+        for (index, stage) in stages.enumerated() {
+            stage.tick(now: now) { process($0, from: index + 1) }
         }
     }
 
     private func process(_ record: Record, from stage: Int) {
         var stage = stage
         if someStageSkipsLines, record.isLine {
-            while stage < processors.count, !processors[stage].seesLines { stage += 1 }
+            while stage < stages.count, !stages[stage].seesLines { stage += 1 }
         }
-        if stage == processors.count {
+        if stage == stages.count {
             deliver(record)
         } else {
-            processors[stage].process(record) { process($0, from: stage + 1) }
+            stages[stage].process(record) { process($0, from: stage + 1) }
         }
     }
 

@@ -12,10 +12,14 @@ public protocol RecordProcessor: AnyObject {
     /// False for a stage that has nothing to do with lines: they go past it (the commonest
     /// record skips a call and a copy).
     var seesLines: Bool { get }
+    /// True for a stage with nothing to do at all (rules loaded, none of them): records go past
+    /// it, and only its counters are shown.
+    var passesEverything: Bool { get }
 }
 
 extension RecordProcessor {
     public var seesLines: Bool { true }
+    public var passesEverything: Bool { false }
 }
 
 /// What a processor may ask the engine about spans that are still open. Records describe them

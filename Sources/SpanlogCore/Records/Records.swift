@@ -24,10 +24,9 @@ public struct SpanSummary: Sendable {
     /// The enclosing span at enter time; and the enter args, for outputs that annotate each
     /// line with them (journald). JSON line records show only uid, id and tags.
     public var parent: SpanUID?
-    public var enterArgs: [(name: String, value: String)]
+    public var enterArgs: MarkerArgs
 
-    public init(uid: SpanUID, id: Int64, tags: [String], parent: SpanUID? = nil,
-                enterArgs: [(name: String, value: String)] = []) {
+    public init(uid: SpanUID, id: Int64, tags: [String], parent: SpanUID? = nil, enterArgs: MarkerArgs = []) {
         self.uid = uid
         self.id = id
         self.tags = tags
@@ -141,8 +140,8 @@ public struct SpanRecord: Sendable {
     public var comm: String
     public var start: Int64
     public var end: Int64
-    public var enterArgs: [(name: String, value: String)]
-    public var exitArgs: [(name: String, value: String)]
+    public var enterArgs: MarkerArgs
+    public var exitArgs: MarkerArgs
     public var lines: Int
     public var errors: Int
     /// Error lines of this span and of its descendants that ended before it.
@@ -296,10 +295,12 @@ public struct StatsRecord: Sendable {
 public enum Record: Sendable {
     case line(LineRecord)
     case span(SpanRecord)
-    case warning(WarningRecord)
-    case stats(StatsRecord)
-    case alert(AlertRecord)
-    case summary(SummaryRecord)
+    // The rare kinds are boxed: a record is passed by value through every stage, and an alert
+    // (a span and a line) made every line and span record twice the size to copy.
+    indirect case warning(WarningRecord)
+    indirect case stats(StatsRecord)
+    indirect case alert(AlertRecord)
+    indirect case summary(SummaryRecord)
 
     /// Tells the case without copying the payload out (records are large; this is per line).
     @inline(__always) var isStats: Bool {

@@ -37,6 +37,15 @@ final class ByteBuffer {
     func truncate(to length: Int) { count = min(count, length) }
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
+    /// The bytes from `start` to the end.
+    func bytes(from start: Int) -> [UInt8] { Array(UnsafeBufferPointer(start: base + start, count: count - start)) }
+
+    /// Whether the `count` bytes at `first` and at `second` are the same.
+    func bytesEqual(at first: Int, and second: Int, count: Int) -> Bool {
+        UnsafeRawBufferPointer(start: base + first, count: count).elementsEqual(
+            UnsafeRawBufferPointer(start: base + second, count: count))
+    }
+
     @inline(__always) private func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
     }
@@ -57,8 +66,12 @@ final class ByteBuffer {
         count += 1
     }
 
-    func append(_ literal: StaticString) {
-        append(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    /// Inlined: the literal's length is then a constant, and the copy a few moves.
+    @inline(__always) func append(_ literal: StaticString) {
+        let length = literal.utf8CodeUnitCount
+        reserve(length)
+        (base + count).update(from: literal.utf8Start, count: length)
+        count += length
     }
 
     /// A `String` value. Literals go to the `StaticString` overload: a copy of bytes whose
@@ -92,34 +105,88 @@ final class ByteBuffer {
         }
     }
 
-    /// Decimal digits, left-padded with zeros to `width`.
+    /// Decimal digits, left-padded with zeros to `width`. Two digits per step from a table of
+    /// pairs: records carry a dozen numbers each, most of them one digit (counts, depths).
     func appendUnsigned(_ value: UInt64, width: Int = 1) {
-        reserve(max(20, width))
+        if value < 10, width <= 1 {
+            append(0x30 &+ UInt8(truncatingIfNeeded: value))
+            return
+        }
         var digits = 1
-        var probe = value
-        while probe >= 10 {
-            probe /= 10
-            digits += 1
+        var power: UInt64 = 10
+        while digits < 20, value >= power {
+            digits &+= 1
+            power = power &* 10
         }
-        digits = max(digits, width)
+        if width > digits { digits = width }
+        reserve(digits)
+        let pairs = Self.digitPairs.utf8Start
         var remaining = value
-        for position in stride(from: count + digits - 1, through: count, by: -1) {
-            base[position] = 0x30 + UInt8(remaining % 10)
-            remaining /= 10
+        var position = count &+ digits
+        while remaining >= 100 {
+            let pair = Int(truncatingIfNeeded: remaining % 100) &* 2
+            remaining /= 100
+            position &-= 2
+            base[position] = pairs[pair]
+            base[position &+ 1] = pairs[pair &+ 1]
         }
-        count += digits
+        if remaining >= 10 {
+            let pair = Int(truncatingIfNeeded: remaining) &* 2
+            position &-= 2
+            base[position] = pairs[pair]
+            base[position &+ 1] = pairs[pair &+ 1]
+        } else {
+            position &-= 1
+            base[position] = 0x30 &+ UInt8(truncatingIfNeeded: remaining)
+        }
+        while position > count {
+            position &-= 1
+            base[position] = 0x30
+        }
+        count &+= digits
+    }
+
+    /// Exactly nine digits (a timestamp's nanoseconds): four pairs and one, no counting.
+    func appendNineDigits(_ value: UInt64) {
+        reserve(9)
+        let pairs = Self.digitPairs.utf8Start
+        var remaining = value % 1_000_000_000
+        var position = count &+ 9
+        for _ in 0..<4 {
+            let pair = Int(truncatingIfNeeded: remaining % 100) &* 2
+            remaining /= 100
+            position &-= 2
+            base[position] = pairs[pair]
+            base[position &+ 1] = pairs[pair &+ 1]
+        }
+        base[count] = 0x30 &+ UInt8(truncatingIfNeeded: remaining)
+        count &+= 9
+    }
+
+    /// "00" "01" … "99".
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
     }
 
     func appendHex(_ value: UInt64, minimumDigits: Int = 1) {
-        var digits = 1
-        while digits < 16, value >> (4 * UInt64(digits)) != 0 { digits += 1 }
-        digits = max(digits, minimumDigits)
+        var digits = value == 0 ? 1 : (64 &- value.leadingZeroBitCount &+ 3) / 4
+        if minimumDigits > digits { digits = minimumDigits }
         reserve(digits)
-        for position in 0..<digits {
-            let nibble = UInt8((value >> (4 * UInt64(digits - 1 - position))) & 0xF)
-            base[count + position] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+        var remaining = value
+        var position = count &+ digits
+        while position > count {
+            position &-= 1
+            let nibble = UInt8(truncatingIfNeeded: remaining & 0xF)
+            base[position] = nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble
+            remaining &>>= 4
         }
-        count += digits
+        count &+= digits
+    }
+
+    /// Reserves `maximum` bytes and lets `body` write into them; `body` returns how many it wrote.
+    @inline(__always) func appendInPlace(maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maximum)
+        count += body(base + count)
     }
 
     func drain(to output: ByteOutput) {

@@ -46,6 +46,73 @@ enum JSONEscaper {
         buffer.append(0x22)
     }
 
+    /// `{"name":"value",…}` straight from marker argument bytes that `MarkerArgs.scan` accepted,
+    /// when every byte is printable ASCII other than `"` and `\`, there are at most 16
+    /// arguments and no name repeats (JSON keeps the first); false, with nothing written,
+    /// otherwise. Commas and the first `=` of each piece are then exactly the separators.
+    static func appendPlainArguments(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: ByteBuffer) -> Bool {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return false }
+        let count = bytes.count
+        let raw = UnsafeRawPointer(source)
+        var index = 0
+        while index + 8 <= count {
+            if needsAttention(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { return false }
+            index += 8
+        }
+        while index < count {
+            let byte = source[index]
+            if byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C { return false }
+            index += 1
+        }
+        // One pass: each ',' becomes `","`, each piece's first '=' `":"`, everything else is
+        // copied. Names are remembered (start, length) to catch a repeated one.
+        var plain = true
+        buffer.appendInPlace(maximum: 3 * count + 4) { out in
+            withUnsafeTemporaryAllocation(of: (start: Int, count: Int).self, capacity: 16) { names in
+                out[0] = 0x7B
+                out[1] = 0x22
+                var written = 2
+                var pieceStart = 0
+                var inName = true
+                var nameCount = 0
+                // Wrapping arithmetic: `written` stays below 3 * count + 4, reserved above.
+                var index = 0
+                while index < count {
+                    let byte = source[index]
+                    if byte == 0x2C {
+                        out[written] = 0x22; out[written &+ 1] = 0x2C; out[written &+ 2] = 0x22
+                        written &+= 3
+                        pieceStart = index &+ 1
+                        inName = true
+                    } else if byte == 0x3D && inName {
+                        let name = UnsafeBufferPointer(start: source + pieceStart, count: index &- pieceStart)
+                        for earlier in 0..<nameCount where names[earlier].count == name.count
+                            && name.elementsEqual(UnsafeBufferPointer(start: source + names[earlier].start, count: name.count)) {
+                            plain = false
+                        }
+                        guard plain, nameCount < names.count else {
+                            plain = false
+                            return 0
+                        }
+                        names[nameCount] = (pieceStart, name.count)
+                        nameCount &+= 1
+                        out[written] = 0x22; out[written &+ 1] = 0x3A; out[written &+ 2] = 0x22
+                        written &+= 3
+                        inName = false
+                    } else {
+                        out[written] = byte
+                        written &+= 1
+                    }
+                    index &+= 1
+                }
+                out[written] = 0x22
+                out[written + 1] = 0x7D
+                return written + 2
+            }
+        }
+        return plain
+    }
+
     @inline(__always) private static func needsAttention(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }

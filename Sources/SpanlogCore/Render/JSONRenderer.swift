@@ -11,6 +11,7 @@ public final class JSONRenderer: RecordSink {
     /// Span records' tag lists as JSON, rendered once per list.
     private var tagsJSON = TagListCache<[UInt8]>(limit: 1024)
     private var commJSON: (comm: String, json: [UInt8]) = ("", Array("\"\"".utf8))
+    private var uidPrefix: (session: UInt32, words: (UInt64, UInt64)?) = (0, nil)
 
     public init(output: ByteOutput) {
         self.output = output
@@ -330,9 +331,20 @@ public final class JSONRenderer: RecordSink {
     }
 
     private func appendUID(_ uid: SpanUID, to buffer: ByteBuffer) {
-        buffer.append(0x22)
-        buffer.appendHex(UInt64(uid.session), minimumDigits: 8)
-        buffer.append(0x2D)
+        // `"`, the session's eight digits and `-`: the same for every span of a session, kept
+        // as two words (no array to retain per uid).
+        if uid.session != uidPrefix.session || uidPrefix.words == nil {
+            let text = Array(("\"" + uid.description.prefix(9)).utf8) + [0, 0, 0, 0, 0, 0]
+            uidPrefix = (uid.session, text.withUnsafeBytes {
+                ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            })
+        }
+        let words = uidPrefix.words!
+        buffer.appendInPlace(maximum: 16) { out in
+            UnsafeMutableRawPointer(out).storeBytes(of: words.0, as: UInt64.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: words.1, toByteOffset: 8, as: UInt64.self)
+            return 10
+        }
         buffer.appendHex(uid.sequence)
         buffer.append(0x22)
     }
@@ -360,8 +372,30 @@ public final class JSONRenderer: RecordSink {
     }
 
     /// An object keeping the first value of a duplicated name (JSON objects cannot repeat keys).
-    private func appendArgs(_ args: [(name: String, value: String)]) {
+    /// `{"name":"value",…}`, the first value of each name: from the marker's bytes when they
+    /// are plain, else from strings.
+    private func appendArgs(_ args: MarkerArgs) {
+        if let shared = args.shared {
+            // A list the marker cache hands out again: rendered once, kept with it.
+            if let json = shared.json {
+                buffer.append(bytes: json)
+                return
+            }
+            let start = buffer.count
+            if shared.bytes.withUnsafeBufferPointer({ JSONEscaper.appendPlainArguments($0, to: buffer) }) {
+                shared.json = buffer.bytes(from: start)
+                return
+            }
+        } else if let bytes = args.bytes,
+                  bytes.withUnsafeBufferPointer({ JSONEscaper.appendPlainArguments($0, to: buffer) }) {
+            return
+        }
         buffer.append(0x7B)
+        appendArgPairs(args.pairs)
+        buffer.append(0x7D)
+    }
+
+    private func appendArgPairs(_ args: [(name: String, value: String)]) {
         // Argument lists are short: a scan of the earlier names beats building a set, except
         // for the rare long list.
         var seen: Set<String>? = args.count > 16 ? [] : nil
@@ -378,6 +412,5 @@ public final class JSONRenderer: RecordSink {
             buffer.append(0x3A)
             JSONEscaper.appendString(value, to: buffer)
         }
-        buffer.append(0x7D)
     }
 }

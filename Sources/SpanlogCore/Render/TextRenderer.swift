@@ -431,7 +431,7 @@ public final class TextRenderer: RecordSink {
         buffer.appendHex(span.uid.sequence)
     }
 
-    private func appendArgs(_ args: [(name: String, value: String)]) {
+    private func appendArgs(_ args: MarkerArgs) {
         for (index, arg) in args.enumerated() {
             if index > 0 { buffer.append(" ") }
             appendEscaped(arg.name)

@@ -2,7 +2,9 @@
 /// Caches the date-and-time part, which changes once a second.
 struct TimestampFormatter {
     private var cachedSecond: Int64 = .min
-    private var cachedPrefix: [UInt8] = []  // "YYYY-MM-DDTHH:MM:SS"
+    /// "YYYY-MM-DDTHH:MM:SS" in three words (19 bytes: an Int64 of nanoseconds reaches the
+    /// years 1677 to 2262 only), copied with three stores and no array to retain.
+    private var cachedWords: (UInt64, UInt64, UInt32) = (0, 0, 0)
 
     mutating func append(_ nanoseconds: Int64, to buffer: ByteBuffer) {
         let second = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds + 1) / 1_000_000_000 - 1
@@ -10,11 +12,21 @@ struct TimestampFormatter {
         let fraction = nanoseconds &- second &* 1_000_000_000
         if second != cachedSecond {
             cachedSecond = second
-            cachedPrefix = Array(Self.dateTime(second).utf8)
+            cachedWords = (Array(Self.dateTime(second).utf8.prefix(19)) + [UInt8](repeating: 0x30, count: 20)).withUnsafeBytes { raw in
+                (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            }
         }
-        buffer.append(bytes: cachedPrefix)
+        let words = cachedWords
+        buffer.appendInPlace(maximum: 20) { out in
+            let raw = UnsafeMutableRawPointer(out)
+            raw.storeBytes(of: words.0, as: UInt64.self)
+            raw.storeBytes(of: words.1, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: words.2, toByteOffset: 16, as: UInt32.self)
+            return 19
+        }
         buffer.append(0x2E)
-        buffer.appendUnsigned(UInt64(fraction), width: 9)
+        buffer.appendNineDigits(UInt64(fraction))
         buffer.append(0x5A)
     }
 

@@ -1,0 +1,36 @@
+/// Byte searches eight bytes at a time: every write is searched for its line ends, and every
+/// marker for its colons.
+enum ByteSearch {
+    /// The offset of the first byte at or after `start` that is `a` or `b`, or nil.
+    @inline(__always)
+    static func first(_ a: UInt8, or b: UInt8, in raw: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = UnsafeRawPointer(raw.baseAddress) else { return nil }
+        let count = raw.count
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let spreadA = ones &* UInt64(a), spreadB = ones &* UInt64(b)
+        while index &+ 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if mayHold(word ^ spreadA) || mayHold(word ^ spreadB) {
+                for offset in index..<(index &+ 8) where raw[offset] == a || raw[offset] == b { return offset }
+            }
+            index &+= 8
+        }
+        while index < count {
+            let byte = raw[index]
+            if byte == a || byte == b { return index }
+            index &+= 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    static func first(_ byte: UInt8, in raw: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        first(byte, or: byte, in: raw, from: start)
+    }
+
+    /// Whether the word may hold a zero byte (never false when it does).
+    @inline(__always) private static func mayHold(_ word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
+    }
+}

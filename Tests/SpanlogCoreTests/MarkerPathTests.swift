@@ -64,11 +64,10 @@ import Testing
                 #expect(parsed.args.value(named: name) == pairs.first { $0.name == name }?.value)
             }
             #expect(render(parsed.args) == render(MarkerArgs(pairs)), "\(line)")
-            #expect(render(MarkerArgs(sharing: parsed.args)) == render(MarkerArgs(pairs)), "\(line)")
         }
     }
 
-    /// A span record's JSON with these exit arguments, twice (a shared list keeps its JSON).
+    /// A span record's JSON with these exit arguments.
     private func render(_ args: MarkerArgs) -> String {
         let output = MemoryOutput()
         let renderer = JSONRenderer(output: output)

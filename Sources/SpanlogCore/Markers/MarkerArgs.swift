@@ -3,18 +3,6 @@
 /// A simple marker's arguments stay the marker's own bytes (checked when it was parsed), and
 /// strings are made only for whoever asks for them: most span records go to JSON, which is
 /// written straight from the bytes, so a span costs no string per argument on its way there.
-/// An argument list the marker cache hands out many times (`status=200` of every exit), with
-/// its JSON once a renderer made it.
-final class SharedArgs: @unchecked Sendable {
-    let bytes: [UInt8]
-    /// Written once, by the JSON renderer, on the engine's thread; records reach renderers there.
-    var json: [UInt8]?
-
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
-    }
-}
-
 public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLiteral {
     public typealias Element = (name: String, value: String)
 
@@ -22,8 +10,6 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         case pairs([Element])
         /// What `SimpleMarkerParser` accepted between the tags and the final `:`.
         case bytes([UInt8])
-        /// The same, as the marker cache hands it out again and again.
-        case shared(SharedArgs)
     }
 
     private let storage: Storage
@@ -41,27 +27,9 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         storage = checkedBytes.isEmpty ? .pairs([]) : .bytes(checkedBytes)
     }
 
-    /// These arguments, made to be handed out many times (by the marker cache).
-    init(sharing args: MarkerArgs) {
-        if case .bytes(let bytes) = args.storage {
-            storage = .shared(SharedArgs(bytes: bytes))
-        } else {
-            storage = args.storage
-        }
-    }
-
     /// The argument bytes as written (checked by `scan`), when kept as bytes.
     var bytes: [UInt8]? {
-        switch storage {
-        case .pairs: nil
-        case .bytes(let bytes): bytes
-        case .shared(let shared): shared.bytes
-        }
-    }
-
-    /// The shared list, when these arguments are one the marker cache hands out.
-    var shared: SharedArgs? {
-        if case .shared(let shared) = storage { return shared }
+        if case .bytes(let bytes) = storage { return bytes }
         return nil
     }
 
@@ -69,8 +37,7 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         switch storage {
         case .pairs(let pairs):
             return pairs
-        case .bytes, .shared:
-            let bytes = bytes ?? []
+        case .bytes(let bytes):
             var pairs: [Element] = []
             bytes.withUnsafeBufferPointer { raw in
                 _ = Self.scan(raw) { name, value in
@@ -87,7 +54,7 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
     public var isEmpty: Bool {
         switch storage {
         case .pairs(let pairs): pairs.isEmpty
-        case .bytes, .shared: false  // never empty: see init(checkedBytes:)
+        case .bytes: false  // never empty: see init(checkedBytes:)
         }
     }
 
@@ -95,8 +62,7 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         switch storage {
         case .pairs(let pairs):
             return pairs.count
-        case .bytes, .shared:
-            let bytes = bytes ?? []
+        case .bytes(let bytes):
             var count = 0
             bytes.withUnsafeBufferPointer { _ = Self.scan($0) { _, _ in count += 1 } }
             return count
@@ -112,8 +78,7 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         case .pairs(let pairs):
             for pair in pairs where pair.name == name { return pair.value }
             return nil
-        case .bytes, .shared:
-            let bytes = bytes ?? []
+        case .bytes(let bytes):
             var found: String?
             bytes.withUnsafeBufferPointer { raw in
                 _ = Self.scan(raw) { nameRange, valueRange in

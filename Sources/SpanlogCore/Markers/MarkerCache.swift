@@ -109,9 +109,8 @@ struct MarkerCache {
             argumentCandidates[argsSlot] = argsHash
             return Marker(direction: head.direction, id: head.id, tags: head.tags, tagsHash: head.tagsHash, args: args)
         }
-        let shared = MarkerArgs(sharing: args)
-        argumentLists[argsSlot] = shared
-        return Marker(direction: head.direction, id: head.id, tags: head.tags, tagsHash: head.tagsHash, args: shared)
+        argumentLists[argsSlot] = args
+        return Marker(direction: head.direction, id: head.id, tags: head.tags, tagsHash: head.tagsHash, args: args)
     }
 
     /// Where a simple marker's head ends (its third `:`) and where its arguments end (the last

@@ -37,9 +37,6 @@ final class ByteBuffer {
     func truncate(to length: Int) { count = min(count, length) }
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
-    /// The bytes from `start` to the end.
-    func bytes(from start: Int) -> [UInt8] { Array(UnsafeBufferPointer(start: base + start, count: count - start)) }
-
     /// Whether the `count` bytes at `first` and at `second` are the same.
     func bytesEqual(at first: Int, and second: Int, count: Int) -> Bool {
         UnsafeRawBufferPointer(start: base + first, count: count).elementsEqual(

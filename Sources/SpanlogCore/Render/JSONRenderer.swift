@@ -375,19 +375,7 @@ public final class JSONRenderer: RecordSink {
     /// `{"name":"value",…}`, the first value of each name: from the marker's bytes when they
     /// are plain, else from strings.
     private func appendArgs(_ args: MarkerArgs) {
-        if let shared = args.shared {
-            // A list the marker cache hands out again: rendered once, kept with it.
-            if let json = shared.json {
-                buffer.append(bytes: json)
-                return
-            }
-            let start = buffer.count
-            if shared.bytes.withUnsafeBufferPointer({ JSONEscaper.appendPlainArguments($0, to: buffer) }) {
-                shared.json = buffer.bytes(from: start)
-                return
-            }
-        } else if let bytes = args.bytes,
-                  bytes.withUnsafeBufferPointer({ JSONEscaper.appendPlainArguments($0, to: buffer) }) {
+        if let bytes = args.bytes, bytes.withUnsafeBufferPointer({ JSONEscaper.appendPlainArguments($0, to: buffer) }) {
             return
         }
         buffer.append(0x7B)

@@ -329,11 +329,16 @@ struct SpanTracker {
         let instance = link.takeUnretainedValue()
         instance.previousWithKey?._withUnsafeGuaranteedRef { $0.nextWithKey = nil }
         instance.previousWithKey = nil
+        leaveOwnerAndAgeQueue(instance)
+        return instance
+    }
+
+    /// The rest of closing, once the instance left its key's list.
+    private mutating func leaveOwnerAndAgeQueue(_ instance: SpanInstance) {
         instance.isOpen = false
         openCount -= 1
         if let owner = instance.owner { remove(instance, from: owner) }
         dropClosedNewest()
-        return instance
     }
 
     /// Spans mostly end innermost first, newest in the age queue: they leave it at once, and
@@ -344,11 +349,8 @@ struct SpanTracker {
 
     mutating func markClosed(_ instance: SpanInstance) {
         guard instance.isOpen else { return }
-        instance.isOpen = false
-        openCount -= 1
         removeFromKey(instance)
-        if let owner = instance.owner { remove(instance, from: owner) }
-        dropClosedNewest()
+        leaveOwnerAndAgeQueue(instance)
     }
 
     /// Instances owned by `owner`, oldest first, removed from it; the caller abandons or

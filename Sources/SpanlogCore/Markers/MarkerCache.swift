@@ -77,7 +77,7 @@ struct MarkerCache {
     private mutating func parseParts(_ line: ArraySlice<UInt8>) -> Marker? {
         guard let (headEnd, argsEnd) = line.withUnsafeBufferPointer(Self.boundaries) else { return nil }
         let start = line.startIndex
-        let headBytes = line[start...(start + headEnd)]
+        let headBytes = line[start..<(start + headEnd + 1)]
 
         let headSlot = Int(truncatingIfNeeded: Self.hash(headBytes)) & (Self.slots - 1)
         guard let head = heads[headSlot], Self.equal(head.bytes, headBytes) else {

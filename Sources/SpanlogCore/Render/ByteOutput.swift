@@ -37,12 +37,6 @@ final class ByteBuffer {
     func truncate(to length: Int) { count = min(count, length) }
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
-    /// Whether the `count` bytes at `first` and at `second` are the same.
-    func bytesEqual(at first: Int, and second: Int, count: Int) -> Bool {
-        UnsafeRawBufferPointer(start: base + first, count: count).elementsEqual(
-            UnsafeRawBufferPointer(start: base + second, count: count))
-    }
-
     @inline(__always) private func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
     }

@@ -184,8 +184,10 @@ public final class Engine {
         }
     }
 
-    private func handleMarkerOutcome(_ outcome: MarkerLineOutcome, pid: Int32, tid: Int32, at timestamp: UInt64) {
-        switch outcome {
+    /// Consuming all the way to the span: the marker's tags and arguments are moved into it, not
+    /// retained once more and released.
+    private func handleMarkerOutcome(_ outcome: consuming MarkerLineOutcome, pid: Int32, tid: Int32, at timestamp: UInt64) {
+        switch consume outcome {
         case .marker(let marker):
             stats.markers += 1
             apply(marker, pid: pid, tid: tid, at: timestamp)
@@ -200,7 +202,7 @@ public final class Engine {
         }
     }
 
-    private func apply(_ marker: Marker, pid: Int32, tid: Int32, at timestamp: UInt64) {
+    private func apply(_ marker: consuming Marker, pid: Int32, tid: Int32, at timestamp: UInt64) {
         let resolvedID: Int64
         let owner: SpanOwner?
         switch marker.id {

@@ -14,7 +14,7 @@ struct MarkerAssembler {
     private var fragments: [Int32: [UInt8]] = [:]
     private var cache = MarkerCache()
 
-    mutating func feed(tid: Int32, bytes: ArraySlice<UInt8>, handle: (MarkerLineOutcome) -> Void) {
+    mutating func feed(tid: Int32, bytes: ArraySlice<UInt8>, handle: (consuming MarkerLineOutcome) -> Void) {
         // Most writes hold whole markers: no lookup while no thread has a fragment.
         guard !fragments.isEmpty, let fragment = fragments.removeValue(forKey: tid) else {
             split(tid: tid, bytes, handle: handle)
@@ -33,13 +33,13 @@ struct MarkerAssembler {
     }
 
     /// Reports a thread's unfinished marker when the thread ends.
-    mutating func threadExited(_ tid: Int32, handle: (MarkerLineOutcome) -> Void) {
+    mutating func threadExited(_ tid: Int32, handle: (consuming MarkerLineOutcome) -> Void) {
         guard !fragments.isEmpty, let fragment = fragments.removeValue(forKey: tid) else { return }
         let error = MarkerError("marker unfinished when its thread exited", column: fragment.count + 1)
         handle(.error(error, text: fragment[...]))
     }
 
-    mutating func flushAll(handle: (MarkerLineOutcome) -> Void) {
+    mutating func flushAll(handle: (consuming MarkerLineOutcome) -> Void) {
         for tid in fragments.keys.sorted() { threadExited(tid, handle: handle) }
     }
 
@@ -51,7 +51,7 @@ struct MarkerAssembler {
         return false
     }
 
-    private mutating func split(tid: Int32, _ bytes: ArraySlice<UInt8>, handle: (MarkerLineOutcome) -> Void) {
+    private mutating func split(tid: Int32, _ bytes: ArraySlice<UInt8>, handle: (consuming MarkerLineOutcome) -> Void) {
         var start = bytes.startIndex
         while start < bytes.endIndex {
             let newline = bytes.withUnsafeBufferPointer { raw in

@@ -299,7 +299,7 @@ struct SpanTracker {
 
     // MARK: Opening and closing
 
-    mutating func open(marker: Marker, resolvedID: Int64, owner: SpanOwner?, pid: Int32, tid: Int32,
+    mutating func open(marker: consuming Marker, resolvedID: Int64, owner: SpanOwner?, pid: Int32, tid: Int32,
                        at timestamp: UInt64) -> SpanInstance {
         let parent = enclosingSpan(pid: pid, tid: tid)
         let uid = SpanUID(session: session, sequence: nextSequence)

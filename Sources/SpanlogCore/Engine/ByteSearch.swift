@@ -11,9 +11,10 @@ enum ByteSearch {
         let spreadA = ones &* UInt64(a), spreadB = ones &* UInt64(b)
         while index &+ 8 <= count {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if mayHold(word ^ spreadA) || mayHold(word ^ spreadB) {
-                for offset in index..<(index &+ 8) where raw[offset] == a || raw[offset] == b { return offset }
-            }
+            let found = zeroBytes(word ^ spreadA) | zeroBytes(word ^ spreadB)
+            // The lowest flag is exact (a false one can only sit above a true one): little-endian,
+            // it is the first match in memory order.
+            if found != 0 { return index &+ (found.trailingZeroBitCount &>> 3) }
             index &+= 8
         }
         while index < count {
@@ -29,8 +30,8 @@ enum ByteSearch {
         first(byte, or: byte, in: raw, from: start)
     }
 
-    /// Whether the word may hold a zero byte (never false when it does).
-    @inline(__always) private static func mayHold(_ word: UInt64) -> Bool {
-        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
+    /// The high bit of each zero byte of `word`, and possibly of bytes above a zero byte.
+    @inline(__always) static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 }

@@ -103,12 +103,7 @@ final class ByteBuffer {
             append(0x30 &+ UInt8(truncatingIfNeeded: value))
             return
         }
-        var digits = 1
-        var power: UInt64 = 10
-        while digits < 20, value >= power {
-            digits &+= 1
-            power = power &* 10
-        }
+        var digits = Self.decimalDigits(value)
         if width > digits { digits = width }
         reserve(digits)
         let pairs = Self.digitPairs.utf8Start
@@ -135,6 +130,21 @@ final class ByteBuffer {
             base[position] = 0x30
         }
         count &+= digits
+    }
+
+    /// How many decimal digits `value` has: a few compares for the numbers records carry.
+    @inline(__always) private static func decimalDigits(_ value: UInt64) -> Int {
+        if value < 10_000 { return value < 100 ? (value < 10 ? 1 : 2) : (value < 1_000 ? 3 : 4) }
+        if value < 100_000_000 {
+            return value < 1_000_000 ? (value < 100_000 ? 5 : 6) : (value < 10_000_000 ? 7 : 8)
+        }
+        var digits = 9
+        var power: UInt64 = 1_000_000_000
+        while digits < 20, value >= power {
+            digits &+= 1
+            power = power &* 10
+        }
+        return digits
     }
 
     /// Exactly nine digits (a timestamp's nanoseconds): four pairs and one, no counting.

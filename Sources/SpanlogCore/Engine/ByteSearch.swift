@@ -30,6 +30,11 @@ enum ByteSearch {
         first(byte, or: byte, in: raw, from: start)
     }
 
+    /// Whether `word` holds the byte `byte` somewhere.
+    @inline(__always) static func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
+        zeroBytes(word ^ (0x0101_0101_0101_0101 &* UInt64(byte))) != 0
+    }
+
     /// The high bit of each zero byte of `word`, and possibly of bytes above a zero byte.
     @inline(__always) static func zeroBytes(_ word: UInt64) -> UInt64 {
         (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080

@@ -15,14 +15,10 @@ enum SpanOwner: Hashable, SpanIndexKey {
 /// The matching key of a span: resolved id and exact tag list. Args are not part of it. The
 /// tag list's hash is computed once, when the tags are interned: a key is hashed several times
 /// per span (open, close, and the index upkeep of each), and hashing strings is most of it.
-struct SpanKey: Hashable, SpanIndexKey {
+struct SpanKey: SpanIndexKey {
     var id: Int64
     var tags: [String]
     var tagsHash: UInt32
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(indexWord)
-    }
 
     var indexWord: UInt64 { UInt64(bitPattern: id) ^ UInt64(tagsHash) &* 0x9E37_79B9_7F4A_7C15 }
 

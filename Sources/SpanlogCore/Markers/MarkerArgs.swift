@@ -41,8 +41,8 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
             var pairs: [Element] = []
             bytes.withUnsafeBufferPointer { raw in
                 _ = Self.scan(raw) { name, value in
-                    pairs.append((Self.text(UnsafeBufferPointer(rebasing: raw[name])),
-                                  Self.text(UnsafeBufferPointer(rebasing: raw[value]))))
+                    pairs.append((MarkerParser.unescapedText(UnsafeBufferPointer(rebasing: raw[name])),
+                                  MarkerParser.unescapedText(UnsafeBufferPointer(rebasing: raw[value]))))
                 }
             }
             return pairs
@@ -82,8 +82,8 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
             var found: String?
             bytes.withUnsafeBufferPointer { raw in
                 _ = Self.scan(raw) { nameRange, valueRange in
-                    guard found == nil, Self.text(UnsafeBufferPointer(rebasing: raw[nameRange])) == name else { return }
-                    found = Self.text(UnsafeBufferPointer(rebasing: raw[valueRange]))
+                    guard found == nil, MarkerParser.unescapedText(UnsafeBufferPointer(rebasing: raw[nameRange])) == name else { return }
+                    found = MarkerParser.unescapedText(UnsafeBufferPointer(rebasing: raw[valueRange]))
                 }
             }
             return found
@@ -124,7 +124,7 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
                         return ScanError(message: pieceEnd == end ? "trailing ',' after the last argument" : "empty argument",
                                          offset: pieceEnd)
                     }
-                    let name = text(UnsafeBufferPointer(rebasing: bytes[pieceStart..<pieceEnd]))
+                    let name = MarkerParser.unescapedText(UnsafeBufferPointer(rebasing: bytes[pieceStart..<pieceEnd]))
                     return ScanError(message: "argument '\(name)' has no '=' and no value", offset: pieceStart)
                 }
                 piece(pieceStart..<equalsAt, (equalsAt + 1)..<pieceEnd)
@@ -157,16 +157,11 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
     static func isPlainAndWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = UnsafeRawPointer(bytes.baseAddress), !bytes.isEmpty else { return false }
         let count = bytes.count
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func mayHold(_ word: UInt64, _ byte: UInt8) -> Bool {
-            let probe = word ^ (ones &* UInt64(byte))
-            return (probe &- ones) & ~probe & highs != 0
-        }
         var index = 0
         while index + 8 <= count {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if mayHold(word, MarkerParser.backslash) || mayHold(word, MarkerParser.less)
-                || mayHold(word, MarkerParser.greater) { return false }
+            if ByteSearch.holds(word, MarkerParser.backslash) || ByteSearch.holds(word, MarkerParser.less)
+                || ByteSearch.holds(word, MarkerParser.greater) { return false }
             index += 8
         }
         while index < count {
@@ -184,17 +179,4 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         }
     }
 
-    /// The bytes as text, each backslash removed and the byte after it kept.
-    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard bytes.contains(MarkerParser.backslash) else { return String(decoding: bytes, as: UTF8.self) }
-        var plain: [UInt8] = []
-        plain.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == MarkerParser.backslash, index + 1 < bytes.count { index += 1 }
-            plain.append(bytes[index])
-            index += 1
-        }
-        return String(decoding: plain, as: UTF8.self)
-    }
 }

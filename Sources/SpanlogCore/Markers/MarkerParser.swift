@@ -51,6 +51,21 @@ public enum MarkerParser {
         return index == line.endIndex || line[index] == 0x22  // '"'
     }
 
+    /// The bytes as text, each backslash removed and the byte after it kept (a backslash that
+    /// ends the bytes stays).
+    static func unescapedText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.contains(backslash) else { return String(decoding: bytes, as: UTF8.self) }
+        var plain: [UInt8] = []
+        plain.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == backslash, index + 1 < bytes.count { index += 1 }
+            plain.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: plain, as: UTF8.self)
+    }
+
     static func isJSONWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }

@@ -158,17 +158,9 @@ struct SimpleMarkerParser {
         }
     }
 
-    /// The bytes as text, each backslash removed and the byte after it kept.
+    /// The bytes as text; unescaped only when the scan saw a backslash in them.
     private static func text(_ bytes: ArraySlice<UInt8>, unescaping: Bool) -> String {
-        guard unescaping, bytes.contains(MarkerParser.backslash) else { return String(decoding: bytes, as: UTF8.self) }
-        var plain: [UInt8] = []
-        plain.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            if bytes[index] == MarkerParser.backslash, index + 1 < bytes.endIndex { index += 1 }
-            plain.append(bytes[index])
-            index += 1
-        }
-        return String(decoding: plain, as: UTF8.self)
+        guard unescaping else { return String(decoding: bytes, as: UTF8.self) }
+        return bytes.withUnsafeBufferPointer(MarkerParser.unescapedText)
     }
 }

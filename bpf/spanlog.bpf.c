@@ -261,7 +261,23 @@ struct {
     __type(value, struct sl_skipped);
 } skipped SEC(".maps");
 
+// Two builds of this file go into spanlog, and the loader picks one by what the running kernel
+// has (docs/collector.md). SL_KFUNCS=1 reads the open file behind a descriptor with direct
+// loads, through the bpf_rdonly_cast kfunc (Linux 6.2 and later). SL_KFUNCS=0 calls no kfunc
+// and reads the same fields with bpf_probe_read_kernel (CO-RE), for kernels without it. A
+// __weak extern is no fallback there: those verifiers refuse an unresolved kfunc call even
+// in code they would find dead.
+#ifndef SL_KFUNCS
+#define SL_KFUNCS 1
+#endif
+#if SL_KFUNCS
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
+#define SL_FILE_READ(pointer, field) ((pointer)->field)
+#define SL_FILE_READ2(pointer, field, next) ((pointer)->field->next)
+#else
+#define SL_FILE_READ(pointer, field) BPF_CORE_READ(pointer, field)
+#define SL_FILE_READ2(pointer, field, next) BPF_CORE_READ(pointer, field, next)
+#endif
 
 // Events that found no room in the ring buffer, per CPU.
 struct {
@@ -368,6 +384,7 @@ static __always_inline struct file *file_at(struct task_struct *task, __s32 fd)
         return NULL;
     struct file **fds = fdt->fd;
     __u64 file_address = 0;
+#if SL_KFUNCS
     if (config.fd_table_by_helper) // a load-time constant: the verifier sees only one branch
         bpf_probe_read_kernel(&file_address, sizeof(file_address), &fds[(__u32)fd]);
     else
@@ -375,16 +392,21 @@ static __always_inline struct file *file_at(struct task_struct *task, __s32 fd)
     if (!file_address)
         return NULL;
     return bpf_rdonly_cast((void *)file_address, bpf_core_type_id_kernel(struct file));
+#else
+    // An untrusted pointer: everything read through it goes through SL_FILE_READ.
+    bpf_probe_read_kernel(&file_address, sizeof(file_address), &fds[(__u32)fd]);
+    return (struct file *)file_address;
+#endif
 }
 
 static __always_inline void key_of_fd(struct task_struct *task, __s32 fd, struct sl_file_key *key)
 {
     struct file *file = file_at(task, fd);
-    struct inode *inode = file ? file->f_inode : NULL;
+    struct inode *inode = file ? SL_FILE_READ(file, f_inode) : NULL;
     if (!inode)
         return;
-    key->device = inode->i_sb->s_dev;
-    key->inode = inode->i_ino;
+    key->device = SL_FILE_READ2(inode, i_sb, s_dev);
+    key->inode = SL_FILE_READ(inode, i_ino);
 }
 
 static __always_inline bool same_file(const struct sl_file_key *a, const struct sl_file_key *b)
@@ -448,23 +470,24 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
     struct file *file = file_at(task, write->fd);
     if (!file)
         return false;
-    struct inode *inode = file->f_inode;
+    struct inode *inode = SL_FILE_READ(file, f_inode);
     if (!inode)
         return false;
-    unsigned short mode = inode->i_mode & S_IFMT;
+    unsigned short mode = SL_FILE_READ(inode, i_mode) & S_IFMT;
+    __u32 rdev = mode == S_IFCHR ? SL_FILE_READ(inode, i_rdev) : 0;
 
-    if (mode == S_IFCHR && inode->i_rdev == SL_DEV_NULL) {
+    if (mode == S_IFCHR && rdev == SL_DEV_NULL) {
         write->target = SL_TARGET_DEVNULL;
         return true;
     }
     bool standard = write->fd == 1 || write->fd == 2;
     // Sockets, pipes and other devices on other descriptors are not output: the commonest
     // write of a server, dropped before anything else is read.
-    if (mode != S_IFREG && !standard && (mode != S_IFCHR || !is_terminal(inode->i_rdev)))
+    if (mode != S_IFREG && !standard && (mode != S_IFCHR || !is_terminal(rdev)))
         return false;
     struct sl_file_key key = {};
-    key.device = inode->i_sb->s_dev;
-    key.inode = inode->i_ino;
+    key.device = SL_FILE_READ2(inode, i_sb, s_dev);
+    key.inode = SL_FILE_READ(inode, i_ino);
     if (mode != S_IFREG) {
         if (standard && (mode == S_IFIFO || mode == S_IFSOCK) && bpf_map_lookup_elem(&tree_pipes, &key)) {
             write->skipped = SL_SKIPPED_TREE_PIPE + 1;
@@ -494,8 +517,8 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
     } else {
         // A rename changes the dentry's name or parent: send the path again, so records
         // carry the path the file had when it was written.
-        struct dentry *dentry = file->f_path.dentry;
-        __u64 signature = dentry->d_name.hash_len ^ (dentry->d_parent->d_name.hash_len << 1);
+        struct dentry *dentry = SL_FILE_READ(file, f_path.dentry);
+        __u64 signature = SL_FILE_READ(dentry, d_name.hash_len) ^ (SL_FILE_READ2(dentry, d_parent, d_name.hash_len) << 1);
         if (verdict->name_signature != signature) {
             verdict->name_signature = signature;
             write->flags |= SL_FLAG_PATH_CHANGED;
@@ -527,29 +550,46 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
     return event;
 }
 
-struct sl_vector_copy {
+// A vector write's iovecs, read once per write. They live in a per-CPU map, not on the stack:
+// kernels without private BPF stacks allow 512 bytes along a whole call chain, and the
+// system-call exit's own frame plus 384 bytes of iovecs passes that (libbpf-tools keep
+// their large scratch space the same way). A program runs with migration disabled, so only
+// a preempting writer on the same CPU could reuse the space mid-copy; its record would hold
+// the other write's bytes, never bytes from outside the traced processes' own buffers.
+struct sl_vector_scratch {
     struct sl_iovec iovs[SL_MAX_IOV];
-    __u8 *data; // the record's payload area
+    struct sl_compat_iovec compat[SL_MAX_IOV];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct sl_vector_scratch);
+} vector_scratch SEC(".maps");
+
+struct sl_vector_copy {
+    struct sl_iovec *iovs; // the per-CPU scratch
+    __u8 *data;            // the record's payload area
     __u64 offset;
     __u64 want;
     __u32 count;
 };
 
-// A vector write's first SL_MAX_IOV iovecs, read in one copy (32-bit ones widened); returns
-// how many were read.
-static __always_inline __u32 read_iovecs(struct sl_write *write, struct sl_iovec *iovs)
+// A vector write's first SL_MAX_IOV iovecs, read in one copy (32-bit ones widened) into the
+// scratch space; returns how many were read.
+static __always_inline __u32 read_iovecs(struct sl_write *write, struct sl_vector_scratch *scratch)
 {
     __u32 count = write->count < SL_MAX_IOV ? write->count : SL_MAX_IOV;
     if (!write->compat)
-        return bpf_probe_read_user(iovs, count * sizeof(struct sl_iovec), (void *)write->buf) == 0 ? count : 0;
-    struct sl_compat_iovec small[SL_MAX_IOV];
-    if (bpf_probe_read_user(small, count * sizeof(struct sl_compat_iovec), (void *)write->buf) != 0)
+        return bpf_probe_read_user(scratch->iovs, count * sizeof(struct sl_iovec), (void *)write->buf) == 0 ? count : 0;
+    if (bpf_probe_read_user(scratch->compat, count * sizeof(struct sl_compat_iovec), (void *)write->buf) != 0)
         return 0;
     for (__u32 i = 0; i < SL_MAX_IOV; i++) {
         if (i >= count)
             break;
-        iovs[i].base = small[i].base;
-        iovs[i].len = small[i].len;
+        scratch->iovs[i].base = scratch->compat[i].base;
+        scratch->iovs[i].len = scratch->compat[i].len;
     }
     return count;
 }
@@ -607,9 +647,14 @@ static __always_inline __u32 read_iovecs(struct sl_write *write, struct sl_iovec
             return 0;                                                                              \
         }                                                                                          \
         struct sl_write_event *event = start_write_event(slot, write, pid_tgid, written);          \
+        __u32 zero = 0;                                                                            \
+        struct sl_vector_scratch *scratch = bpf_map_lookup_elem(&vector_scratch, &zero);           \
         struct sl_vector_copy copy = {.data = event->data, .want = want};                          \
-        copy.count = read_iovecs(write, copy.iovs);                                                \
-        bpf_loop(SL_MAX_IOV, copy_iovec_##SIZE, &copy, 0);                                         \
+        if (scratch) {                                                                             \
+            copy.iovs = scratch->iovs;                                                             \
+            copy.count = read_iovecs(write, scratch);                                              \
+            bpf_loop(SL_MAX_IOV, copy_iovec_##SIZE, &copy, 0);                                     \
+        }                                                                                          \
         event->captured = copy.offset;                                                             \
         bpf_ringbuf_submit(event, wakeup_flags(sizeof(struct sl_write_event) + 2 * SIZE));         \
         return 0;                                                                                  \
@@ -748,11 +793,7 @@ __noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
     return 0;
 }
 
-// Every system call of every process ends here, so the first test rejects all but the write
-// family with one load and a few compares. Taking writes only at exit needs no per-thread state
-// between entry and exit: the saved registers still hold the arguments, and the return value
-// says how many bytes were really written. (The fd is looked up after the write; a file
-// another thread closes or replaces on that fd in between is judged as it is then.)
+// --span-io: one more read or write of a targeted thread.
 static __always_inline void count_thread_io(__u32 tid, bool read, long bytes)
 {
     struct sl_thread_io *io = bpf_map_lookup_elem(&thread_io, &tid);
@@ -854,14 +895,13 @@ static __always_inline int on_pipe_created(struct pt_regs *regs, long nr)
     return 0;
 }
 
-// Every system call of every process ends here, so the first test rejects all but the write
-// family (and the pipe makers) with one load and a few compares. Taking writes only at exit
+// The end of a system call, with its saved user registers and its result: the write family
+// is captured, the pipe makers noted, reads counted for --span-io. Taking writes only at exit
 // needs no per-thread state between entry and exit: the saved registers still hold the
 // arguments, and the return value says how many bytes were really written. (The fd is looked
 // up after the write; a file another thread closes or replaces on that fd in between is judged
 // as it is then.)
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int on_syscall_exit(struct pt_regs *regs, long ret)
 {
     long nr = regs->orig_ax;
     switch (nr) {
@@ -944,6 +984,41 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     SUBMIT_IN_CLASS(65536)
     return 0;
 }
+
+// Where the kernel refuses fentry/fexit programs (lockdown, no trampolines), or when asked:
+// every system call of every process ends here, so the first test in on_syscall_exit rejects
+// all but the write family with one load and a few compares.
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+    return on_syscall_exit(regs, ret);
+}
+
+// Where the kernel allows them: one fexit program on each system call of the write family
+// and the pipe makers (and, for --span-io, of the read family), so other system calls pay
+// nothing. The functions are the kernel's system call wrappers, which take the saved user
+// registers and return the result, exactly what the tracepoint sees. The slots carry no
+// target here: the loader names each slot's function from the kernel's BTF
+// (FexitTargets.swift) and leaves unused slots unloaded.
+#define SL_CAPTURE_SLOT(N)                                                                         \
+    SEC("fexit")                                                                                   \
+    int BPF_PROG(capture_exit_##N, struct pt_regs *regs, long ret)                                 \
+    {                                                                                              \
+        return on_syscall_exit(regs, ret);                                                         \
+    }
+#define SL_IO_SLOT(N)                                                                              \
+    SEC("fexit")                                                                                   \
+    int BPF_PROG(io_exit_##N, struct pt_regs *regs, long ret)                                      \
+    {                                                                                              \
+        return config.span_io ? on_other_io(regs->orig_ax, ret) : 0;                              \
+    }
+
+SL_CAPTURE_SLOT(0) SL_CAPTURE_SLOT(1) SL_CAPTURE_SLOT(2) SL_CAPTURE_SLOT(3)
+SL_CAPTURE_SLOT(4) SL_CAPTURE_SLOT(5) SL_CAPTURE_SLOT(6) SL_CAPTURE_SLOT(7)
+SL_CAPTURE_SLOT(8) SL_CAPTURE_SLOT(9) SL_CAPTURE_SLOT(10) SL_CAPTURE_SLOT(11)
+SL_CAPTURE_SLOT(12) SL_CAPTURE_SLOT(13) SL_CAPTURE_SLOT(14) SL_CAPTURE_SLOT(15)
+SL_IO_SLOT(0) SL_IO_SLOT(1) SL_IO_SLOT(2) SL_IO_SLOT(3) SL_IO_SLOT(4) SL_IO_SLOT(5) SL_IO_SLOT(6)
+SL_IO_SLOT(7) SL_IO_SLOT(8) SL_IO_SLOT(9) SL_IO_SLOT(10) SL_IO_SLOT(11) SL_IO_SLOT(12) SL_IO_SLOT(13)
 
 static __always_inline void emit_process_event(__u32 type, struct task_struct *task, __u32 pid, __u32 tid,
                                                __u32 parent_pid, __u32 creator_tid, __u32 group_dead,

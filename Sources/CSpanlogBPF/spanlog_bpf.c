@@ -4,16 +4,53 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int libbpf_verbose;
 
+/* libbpf's messages while a load is in progress (the verifier's log among them): the error
+ * spanlog prints is read from their last lines. Bounded: a verifier log can be megabytes,
+ * and what explains a refusal is at its end. */
+#define SL_LOG_KEEP (256 * 1024)
+static char *log_text;
+static size_t log_length;
+
+static void log_append(const char *format, va_list args)
+{
+    char line[4096];
+    int length = vsnprintf(line, sizeof(line), format, args);
+    if (length <= 0)
+        return;
+    size_t size = (size_t)length < sizeof(line) ? (size_t)length : sizeof(line) - 1;
+    if (!log_text) {
+        log_text = malloc(SL_LOG_KEEP + 1);
+        if (!log_text)
+            return;
+        log_length = 0;
+    }
+    if (log_length + size > SL_LOG_KEEP) {
+        /* Keep the newest half: the refusal's reason is at the end. */
+        size_t keep = SL_LOG_KEEP / 2;
+        memmove(log_text, log_text + log_length - keep, keep);
+        log_length = keep;
+    }
+    memcpy(log_text + log_length, line, size);
+    log_length += size;
+    log_text[log_length] = 0;
+}
+
 static int print_libbpf(enum libbpf_print_level level, const char *format, va_list args)
 {
-    if (!libbpf_verbose && level != LIBBPF_WARN)
-        return 0;
+    if (level != LIBBPF_DEBUG) {
+        va_list copy;
+        va_copy(copy, args);
+        log_append(format, copy);
+        va_end(copy);
+    }
     if (!libbpf_verbose)
-        return 0; /* warnings are summarised by spanlog's own error messages */
+        return 0;
     return vfprintf(stderr, format, args);
 }
 
@@ -21,6 +58,18 @@ void sl_libbpf_set_verbose(int verbose)
 {
     libbpf_verbose = verbose;
     libbpf_set_print(print_libbpf);
+}
+
+const char *sl_libbpf_log(void)
+{
+    return log_text ? log_text : "";
+}
+
+void sl_libbpf_log_clear(void)
+{
+    log_length = 0;
+    if (log_text)
+        log_text[0] = 0;
 }
 
 int sl_set_config(struct bpf_object *object, const struct sl_config *config)
@@ -46,4 +95,58 @@ void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid)
 {
     /* The kernel sets and clears bits of the same words at fork and exit: atomically. */
     __atomic_fetch_or(&bits[(pid / 64) % SL_TARGET_WORDS], 1ULL << (pid % 64), __ATOMIC_SEQ_CST);
+}
+
+static struct btf *vmlinux_btf;
+static int vmlinux_btf_error;
+
+static struct btf *kernel_btf(void)
+{
+    if (!vmlinux_btf && !vmlinux_btf_error) {
+        vmlinux_btf = btf__load_vmlinux_btf();
+        if (!vmlinux_btf)
+            vmlinux_btf_error = errno ? -errno : -ENOENT;
+    }
+    return vmlinux_btf;
+}
+
+int sl_kernel_function_id(const char *name)
+{
+    struct btf *btf = kernel_btf();
+    if (!btf)
+        return vmlinux_btf_error;
+    int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+    return id > 0 ? id : -ENOENT;
+}
+
+int sl_probe_fexit(const char *function)
+{
+    int id = sl_kernel_function_id(function);
+    if (id < 0)
+        return id;
+    /* r0 = 0; exit */
+    struct bpf_insn program[2];
+    memset(program, 0, sizeof(program));
+    program[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
+    program[1].code = BPF_JMP | BPF_EXIT;
+    LIBBPF_OPTS(bpf_prog_load_opts, options, .expected_attach_type = BPF_TRACE_FEXIT, .attach_btf_id = id);
+    int program_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sl_probe", "Dual BSD/GPL", program, 2, &options);
+    if (program_fd < 0)
+        return -errno;
+    int link_fd = bpf_raw_tracepoint_open(NULL, program_fd);
+    int status = link_fd < 0 ? -errno : 0;
+    if (link_fd >= 0)
+        close(link_fd);
+    close(program_fd);
+    return status;
+}
+
+long long sl_program_verified_instructions(int program_fd)
+{
+    struct bpf_prog_info info;
+    __u32 size = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (bpf_obj_get_info_by_fd(program_fd, &info, &size) != 0)
+        return -errno;
+    return info.verified_insns;
 }

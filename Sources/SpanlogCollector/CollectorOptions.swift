@@ -29,6 +29,11 @@ public struct CollectorOptions: Sendable {
     /// Read descriptor tables with a helper call, as spanlog does by itself on kernels before
     /// 6.17 (which refuse the direct load).
     public var fdTableByHelper = false
+    /// Load the build without kfuncs, as spanlog does by itself on kernels that lack
+    /// bpf_rdonly_cast (before 6.2).
+    public var withoutKfuncs = false
+    /// Where the write capture hooks in (`--attach`).
+    public var attach = AttachMode.auto
 
     public init() {}
 }

@@ -22,42 +22,57 @@ final class KernelProgram {
     private let skippedFD: Int32
     private let possibleCPUs: Int
 
+    /// How the program was built and attached (for --verbose and the stats record).
+    let summary: KernelProgramSummary
+
     init(options: CollectorOptions) throws(CollectorError) {
         sl_libbpf_set_verbose(options.verbose ? 1 : 0)
-        guard let bytes = Data(base64Encoded: EmbeddedBPFObject.base64) else {
-            throw CollectorError(what: "the embedded BPF object is damaged", why: "it is not valid base64",
-                                 fix: "rebuild spanlog")
-        }
-        image = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
-        image.copyBytes(from: bytes)
         possibleCPUs = Int(max(1, libbpf_num_possible_cpus()))
+        let kernel = KernelFacts.current()
+        let build: ProgramBuild = options.withoutKfuncs || sl_kernel_function_id("bpf_rdonly_cast") <= 0
+            ? .probeReads : .kfuncs
+        let fexit = try Self.fexitTargets(options)
+        let config = Self.configuration(options)
 
-        var config = Self.configuration(options)
-        let object: OpaquePointer
-        do throws(CollectorError) {
-            // Kernels before 6.17 refuse the direct load of the descriptor table; they get the
-            // helper-call variant (one helper call more per write) on a second try.
-            var loaded = try Self.openAndLoad(image, config: config, ringBufferBytes: options.ringBufferBytes)
-            if case .rejected = loaded, config.fd_table_by_helper == 0 {
-                config.fd_table_by_helper = 1
-                loaded = try Self.openAndLoad(image, config: config, ringBufferBytes: options.ringBufferBytes)
-            }
-            switch loaded {
-            case .loaded(let loadedObject): object = loadedObject
+        // Most capable first. The direct descriptor-table load is refused before 6.17, and then
+        // the helper call is used; a program the kernel refuses as fexit is tried on the
+        // tracepoint (when the user did not ask for fexit).
+        var plans = [LoadPlan(build: build, fexit: fexit.targets, fdTableByHelper: options.fdTableByHelper || build == .probeReads)]
+        if !plans[0].fdTableByHelper { plans.append(LoadPlan(build: build, fexit: fexit.targets, fdTableByHelper: true)) }
+        if fexit.targets != nil, options.attach == .auto {
+            plans.append(LoadPlan(build: build, fexit: nil, fdTableByHelper: plans.last!.fdTableByHelper))
+        }
+        var loaded: (object: OpaquePointer, image: UnsafeMutableRawBufferPointer, plan: LoadPlan)?
+        var refusal: (status: Int32, log: String)?
+        for plan in plans {
+            var planConfig = config
+            planConfig.fd_table_by_helper = plan.fdTableByHelper ? 1 : 0
+            let image = try Self.image(of: plan.build)
+            sl_libbpf_log_clear()
+            switch try Self.openAndLoad(image, config: planConfig, plan: plan, spanIO: options.spanIO,
+                                        ringBufferBytes: options.ringBufferBytes) {
+            case .loaded(let object):
+                loaded = (object, image, plan)
             case .rejected(let status):
-                throw CollectorError.system(
-                    "loading the BPF program into the kernel failed", errno: -status,
-                    otherwise: "spanlog needs \(Preflight.kernelRequirement); run with --verbose to see the verifier's log")
+                image.deallocate()
+                refusal = (status, String(cString: sl_libbpf_log()))
+                if options.verbose { Self.note("the kernel refused the program as \(plan); trying the next way") }
+                continue
             }
-        } catch {
-            image.deallocate()
-            throw error
+            break
         }
+        guard let loaded else {
+            let (status, log) = refusal ?? (-EINVAL, "")
+            throw LoadFailure.explain(status: status, log: log, kernel: kernel)
+        }
+        let (object, plan) = (loaded.object, loaded.plan)
         self.object = object
-        if config.fd_table_by_helper != 0 && options.verbose {
-            let note = "spanlog: reading descriptor tables with a helper call (kernel before 6.17, or asked to)\n"
-            _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
-        }
+        image = loaded.image
+        summary = KernelProgramSummary(
+            attach: plan.fexit == nil ? "tracepoint" : "fexit",
+            attachFallbackReason: plan.fexit == nil ? fexit.unavailable ?? (fexit.targets != nil ? "the kernel refused the fexit programs" : nil) : nil,
+            build: plan.build.rawValue, descriptorTable: plan.fdTableByHelper ? "helper" : "direct",
+            fexitFunctions: (plan.fexit?.captured ?? []) + (plan.fexit?.io ?? []))
         do throws(CollectorError) {
             guard let events = bpf_object__find_map_by_name(object, "events") else {
                 throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
@@ -74,9 +89,10 @@ final class KernelProgram {
         } catch {
             for link in links { bpf_link__destroy(link) }
             bpf_object__close(object)
-            image.deallocate()
+            loaded.image.deallocate()
             throw error
         }
+        if options.verbose { Self.note(describe(kernel)) }
     }
 
     deinit {
@@ -84,6 +100,85 @@ final class KernelProgram {
         for link in links { bpf_link__destroy(link) }
         bpf_object__close(object)
         image.deallocate()
+    }
+
+    private static func note(_ text: String) {
+        let line = "spanlog: \(text)\n"
+        _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+    }
+
+    /// What --verbose says once the program runs: the kernel, how the program is attached and
+    /// built, and the verifier's work per program (its limit is 1,000,000 instructions).
+    private func describe(_ kernel: KernelFacts) -> String {
+        var text = "\(kernel.description); BPF program: \(summary.build) build, descriptor table by \(summary.descriptorTable), attached to "
+        if summary.attach == "fexit" {
+            text += "fexit on \(summary.fexitFunctions.count) system call functions"
+        } else {
+            text += "the sys_exit tracepoint" + (summary.attachFallbackReason.map { " (fexit not used: \($0))" } ?? "")
+        }
+        var counts: [String] = []
+        var program = bpf_object__next_program(object, nil)
+        while let current = program {
+            if bpf_program__autoload(current) {
+                let verified = sl_program_verified_instructions(bpf_program__fd(current))
+                counts.append("\(String(cString: bpf_program__name(current)))=\(verified)")
+            }
+            program = bpf_object__next_program(object, current)
+        }
+        return text + "; verified instructions: " + counts.joined(separator: " ")
+    }
+
+    /// The two builds of bpf/spanlog.bpf.c in the binary.
+    enum ProgramBuild: String {
+        /// Direct loads through bpf_rdonly_cast (Linux 6.2+).
+        case kfuncs
+        /// No kfunc: bpf_probe_read_kernel instead (any kernel spanlog supports).
+        case probeReads = "probe-reads"
+    }
+
+    /// One way to load the program.
+    struct LoadPlan: CustomStringConvertible {
+        var build: ProgramBuild
+        /// nil: the tracepoint.
+        var fexit: FexitTargets?
+        var fdTableByHelper: Bool
+
+        var description: String {
+            "\(build.rawValue) build, \(fexit == nil ? "tracepoint" : "fexit"), descriptor table by \(fdTableByHelper ? "helper" : "direct load")"
+        }
+    }
+
+    /// The fexit functions to use, or why there are none.
+    private static func fexitTargets(_ options: CollectorOptions) throws(CollectorError)
+        -> (targets: FexitTargets?, unavailable: String?)
+    {
+        if options.attach == .tracepoint { return (nil, nil) }
+        var unavailable: String
+        switch FexitTargets.resolve(spanIO: options.spanIO, kernelHas: { sl_kernel_function_id($0) > 0 }) {
+        case .failure(let missing):
+            unavailable = missing.description
+        case .success(let targets):
+            let probe = sl_probe_fexit(targets.captured[0])
+            if probe == 0 { return (targets, nil) }
+            let lockdown = KernelFacts.current().lockdown.map { ", lockdown \($0)" } ?? ""
+            unavailable = "the kernel refuses fexit programs (\(String(cString: strerror(-probe)))\(lockdown))"
+        }
+        if options.attach == .fexit {
+            throw CollectorError(what: "--attach fexit is not possible here", why: unavailable,
+                                 fix: "use --attach auto (the default) or --attach tracepoint")
+        }
+        return (nil, unavailable)
+    }
+
+    private static func image(of build: ProgramBuild) throws(CollectorError) -> UnsafeMutableRawBufferPointer {
+        let base64 = build == .kfuncs ? EmbeddedBPFObject.withKfuncs : EmbeddedBPFObject.withProbeReads
+        guard let bytes = Data(base64Encoded: base64) else {
+            throw CollectorError(what: "the embedded BPF object is damaged", why: "it is not valid base64",
+                                 fix: "rebuild spanlog")
+        }
+        let image = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+        image.copyBytes(from: bytes)
+        return image
     }
 
     private static func configuration(_ options: CollectorOptions) -> sl_config {
@@ -95,7 +190,6 @@ final class KernelProgram {
         config.capture_stdout = options.captureStdout ? 1 : 0
         config.capture_stderr = options.captureStderr ? 1 : 0
         config.target_cgroup_id = options.targetCgroupID ?? 0
-        config.fd_table_by_helper = options.fdTableByHelper ? 1 : 0
         config.span_io = options.spanIO ? 1 : 0
         // Not root: whatever spanlog's capabilities, only the caller's own processes are read.
         if getuid() != 0 {
@@ -123,10 +217,10 @@ final class KernelProgram {
         case rejected(Int32)
     }
 
-    /// Opens the object from `image`, configures it and loads it into the kernel. An object
-    /// that fails to load is closed (libbpf cannot load one twice).
-    private static func openAndLoad(_ image: UnsafeMutableRawBufferPointer, config: sl_config,
-                                    ringBufferBytes: Int) throws(CollectorError) -> LoadOutcome {
+    /// Opens the object from `image`, configures it, picks its programs for `plan` and loads it
+    /// into the kernel. An object that fails to load is closed (libbpf cannot load one twice).
+    private static func openAndLoad(_ image: UnsafeMutableRawBufferPointer, config: sl_config, plan: LoadPlan,
+                                    spanIO: Bool, ringBufferBytes: Int) throws(CollectorError) -> LoadOutcome {
         guard let object = bpf_object__open_mem(image.baseAddress, image.count, nil) else {
             throw CollectorError.system("opening the BPF object failed", errno: errno,
                                         otherwise: "rebuild spanlog; run with --verbose for libbpf's log")
@@ -150,12 +244,52 @@ final class KernelProgram {
                                  why: String(cString: strerror(-ringStatus)),
                                  fix: "use a power of two of at least 4096 bytes for --ring-buffer-size")
         }
+        do throws(CollectorError) {
+            try choosePrograms(object, plan: plan, spanIO: spanIO)
+        } catch {
+            bpf_object__close(object)
+            throw error
+        }
         let loadStatus = bpf_object__load(object)
         guard loadStatus == 0 else {
             bpf_object__close(object)
             return .rejected(loadStatus)
         }
         return .loaded(object)
+    }
+
+    /// Loads the tracepoint or the fexit slots the plan needs, each slot aimed at its function,
+    /// and leaves the rest out of the kernel.
+    private static func choosePrograms(_ object: OpaquePointer, plan: LoadPlan, spanIO: Bool) throws(CollectorError) {
+        var program = bpf_object__next_program(object, nil)
+        while let current = program {
+            let name = String(cString: bpf_program__name(current))
+            var target: String?
+            var load = true
+            if name == "on_sys_exit" {
+                load = plan.fexit == nil
+            } else if let slot = slotNumber(name, prefix: "capture_exit_") {
+                target = plan.fexit.flatMap { slot < $0.captured.count ? $0.captured[slot] : nil }
+                load = target != nil
+            } else if let slot = slotNumber(name, prefix: "io_exit_") {
+                target = plan.fexit.flatMap { spanIO && slot < $0.io.count ? $0.io[slot] : nil }
+                load = target != nil
+            }
+            bpf_program__set_autoload(current, load)
+            if let target {
+                let status = bpf_program__set_attach_target(current, 0, target)
+                guard status == 0 else {
+                    throw CollectorError(what: "aiming the fexit program \(name) at \(target) failed",
+                                         why: String(cString: strerror(-status)),
+                                         fix: "run with --attach tracepoint, and report it with the output of --verbose")
+                }
+            }
+            program = bpf_object__next_program(object, current)
+        }
+    }
+
+    private static func slotNumber(_ name: String, prefix: String) -> Int? {
+        name.hasPrefix(prefix) ? Int(name.dropFirst(prefix.count)) : nil
     }
 
     private static func mapFD(_ object: OpaquePointer, _ name: String) throws(CollectorError) -> Int32 {
@@ -192,11 +326,15 @@ final class KernelProgram {
     private static func attachAll(_ object: OpaquePointer, into links: inout [OpaquePointer]) throws(CollectorError) {
         var program = bpf_object__next_program(object, nil)
         while let current = program {
+            guard bpf_program__autoload(current) else {
+                program = bpf_object__next_program(object, current)
+                continue
+            }
             guard let link = bpf_program__attach(current) else {
                 let error = errno
                 let name = String(cString: bpf_program__section_name(current))
                 throw CollectorError.system("attaching \(name) failed", errno: error,
-                                            otherwise: "spanlog needs \(Preflight.kernelRequirement); run with --verbose for libbpf's log")
+                                            otherwise: "(\(KernelFacts.current().description)); run with --verbose for libbpf's log")
             }
             links.append(link)
             program = bpf_object__next_program(object, current)

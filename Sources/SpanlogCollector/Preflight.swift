@@ -6,17 +6,18 @@ import Glibc
 /// the user gets one line saying what is missing instead of a libbpf error.
 public enum Preflight {
     /// The one statement of what the loader needs, used by every message that depends on it
-    /// (docs/collector.md says the same): BTF and `bpf_rdonly_cast` (6.2) are required; the
-    /// direct descriptor-table load needs 6.17, and older kernels get the helper-call fallback.
-    public static let kernelRequirement =
-        "Linux 6.2 or newer built with BTF (CONFIG_DEBUG_INFO_BTF=y); before 6.17 a slower fallback is used"
+    /// (the README and docs/collector.md say the same): the oldest kernel the kernel matrix
+    /// (scripts/kernel-matrix.sh) passes, and BTF. What else a kernel has or lacks (kfuncs,
+    /// fexit, private stacks) only changes which way the program is loaded.
+    public static let kernelRequirement = "Linux 6.1 or newer built with BTF (CONFIG_DEBUG_INFO_BTF=y)"
 
     public static func check() throws(CollectorError) {
         try checkPrivileges()
         guard access("/sys/kernel/btf/vmlinux", R_OK) == 0 else {
             throw CollectorError(
-                what: "kernel BTF is missing", why: "/sys/kernel/btf/vmlinux does not exist",
-                fix: "spanlog needs \(kernelRequirement)")
+                what: "kernel BTF is missing",
+                why: "/sys/kernel/btf/vmlinux does not exist (kernel \(KernelFacts.current().release))",
+                fix: "spanlog needs \(kernelRequirement); most distributions' kernels have it")
         }
     }
 

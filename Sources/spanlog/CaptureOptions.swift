@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpanlogCollector
 import SpanlogCore
 import SpanlogRuntime
 
@@ -26,9 +27,14 @@ struct CaptureOptions: ParsableArguments {
     @Flag(help: "Print libbpf's diagnostics, including the verifier log when loading fails.")
     var verbose = false
 
-    /// The path older kernels get; the tests use it to check that path on a newer one.
+    @Option(help: "Where the write capture hooks into the kernel: 'fexit' (only the write system calls pay; refused under lockdown), 'tracepoint' (sys_exit: every system call passes one test), or 'auto' (fexit where the kernel allows it).")
+    var attach: AttachMode = .auto
+
+    /// The paths older kernels get; the tests use them to check those paths on a newer one.
     @Flag(name: .customLong("bpf-fd-table-by-helper"), help: .hidden)
     var fdTableByHelper = false
+    @Flag(name: .customLong("bpf-without-kfuncs"), help: .hidden)
+    var withoutKfuncs = false
 
     func validate() throws {
         guard (1...65_536).contains(maxWriteBytes) else {
@@ -47,6 +53,11 @@ struct CaptureOptions: ParsableArguments {
         configuration.collector.ringBufferBytes = ringBufferSize
         configuration.collector.verbose = verbose
         configuration.collector.fdTableByHelper = fdTableByHelper
+        configuration.collector.withoutKfuncs = withoutKfuncs
+        configuration.collector.attach = attach
         configuration.collector.spanIO = spanIO
     }
 }
+
+
+extension AttachMode: ExpressibleByArgument {}

@@ -1,21 +1,39 @@
 /* C helpers for spanlog's collector: the parts of libbpf that Swift cannot call directly
- * (macros, variadic callbacks), plus the kernel event layout shared with the BPF program.
- * Only the collector imports this module. */
+ * (macros, variadic callbacks, option structs), plus the kernel event layout shared with the
+ * BPF program. Only the collector imports this module. */
 #ifndef SPANLOG_BPF_H
 #define SPANLOG_BPF_H
 
 #include <stddef.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "../../../bpf/spanlog.h"
 
-/* libbpf's own diagnostics go to stderr only when verbose is set (they are long). */
+/* libbpf's own diagnostics go to stderr only when verbose is set (they are long); its
+ * warnings (the verifier's log among them) are kept either way, for sl_libbpf_log. */
 void sl_libbpf_set_verbose(int verbose);
+
+/* libbpf's warnings since the last sl_libbpf_log_clear, newest last (at most 256 KiB). */
+const char *sl_libbpf_log(void);
+void sl_libbpf_log_clear(void);
 
 /* Writes `config` into the object's .rodata before load. Returns 0, or -errno. */
 int sl_set_config(struct bpf_object *object, const struct sl_config *config);
 
 /* Marks a process as targeted in the BPF program's target bitmap (mapped shared memory). */
 void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid);
+
+/* The BTF id of the kernel function `name` (a kfunc or a traceable function), or -ENOENT when
+ * the kernel has none, or -errno when its BTF cannot be read. */
+int sl_kernel_function_id(const char *name);
+
+/* Loads and attaches an empty fexit program on `function`, then removes it: 0 when the
+ * kernel allows fexit there, else -errno (EPERM under lockdown, ENOTSUPP without trampolines). */
+int sl_probe_fexit(const char *function);
+
+/* How many instructions the verifier processed for a loaded program (Linux 5.16+; 0 before),
+ * or -errno. The kernel gives up at 1,000,000. */
+long long sl_program_verified_instructions(int program_fd);
 
 #endif

@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what is missing, builds, runs unit and kernel tests.
-# Tests that need root or a kernel feature skip with the reason when it is missing.
+# Runs the whole test suite: installs what is missing, builds, fuzzes the parsers, boots the
+# kernel matrix, and runs the unit and kernel tests. Tests that need root or a kernel feature
+# skip with the reason when it is missing.
+#   SPANLOG_FUZZ_SECONDS=N     fuzzing time (default 20; 0 skips it)
+#   SPANLOG_KERNEL_MATRIX=quick|full|0   the kernel matrix (default quick; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Builds the tests and the spanlog binary the collector tests start.
 swift build --build-tests
-# The parsers under libFuzzer for a bounded time (SPANLOG_FUZZ_SECONDS; 0 skips it).
+# The parsers under libFuzzer for a bounded time.
 fuzz_seconds=${SPANLOG_FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" != 0 ]; then bash scripts/fuzz.sh "$fuzz_seconds"; fi
-exec swift test --skip-build "$@"
+# The collector's kernel tests on the kernels users run, each booted under qemu.
+matrix=${SPANLOG_KERNEL_MATRIX:-quick}
+matrix_status=0
+case $matrix in
+    0) echo "spanlog test: kernel matrix skipped (SPANLOG_KERNEL_MATRIX=0)" >&2 ;;
+    full) bash scripts/kernel-matrix.sh || matrix_status=$? ;;
+    *) bash scripts/kernel-matrix.sh --quick || matrix_status=$? ;;
+esac
+# Last, so its closing line is the run's.
+test_status=0
+swift test --skip-build "$@" || test_status=$?
+if [ $matrix_status -ne 0 ]; then echo "spanlog test: the kernel matrix failed (above)" >&2; fi
+[ $test_status -eq 0 ] && [ $matrix_status -eq 0 ]

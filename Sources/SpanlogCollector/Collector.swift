@@ -44,6 +44,9 @@ public final class Collector {
 
     public var stats: CollectorStats { translator.stats }
 
+    /// How the kernel program is attached and built.
+    public var programSummary: KernelProgramSummary { program.summary }
+
     // MARK: Targets
 
     /// Follows a process that already runs (or is about to exec), and its existing descendants.

@@ -196,6 +196,7 @@ public final class Session {
             child?.abandon()
             throw SessionError(.environment, what: error.what, why: error.why, fix: error.fix)
         }
+        fanout?.collectorFields = collector.programSummary.fields
 
         var result: SessionOutcome
         if let child, let command {

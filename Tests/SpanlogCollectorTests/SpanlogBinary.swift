@@ -54,11 +54,22 @@ enum SpanlogBinary {
         var stats: [String: Any]? { records.last { $0["type"] as? String == "stats" } }
     }
 
+    /// Options the kernel matrix adds to every capturing command, to run the same tests once
+    /// per attach mode (scripts/kernel-matrix.sh sets SPANLOG_TEST_CAPTURE_OPTIONS).
+    static let captureOptions: [String] = ProcessInfo.processInfo.environment["SPANLOG_TEST_CAPTURE_OPTIONS"]
+        .map { $0.split(separator: " ").map(String.init) } ?? []
+
+    /// `arguments` with `captureOptions` after a capturing subcommand.
+    static func withCaptureOptions(_ arguments: [String]) -> [String] {
+        guard let command = arguments.first, ["run", "tail", "record", "top"].contains(command) else { return arguments }
+        return [command] + captureOptions + arguments.dropFirst()
+    }
+
     /// Runs spanlog to completion; output goes through files so large outputs cannot block.
     static func run(_ arguments: [String], in directory: URL) throws -> Result {
         let process = Process()
         process.executableURL = url
-        process.arguments = arguments
+        process.arguments = withCaptureOptions(arguments)
         process.currentDirectoryURL = directory
         let stdoutURL = directory.appendingPathComponent("spanlog.stdout")
         let stderrURL = directory.appendingPathComponent("spanlog.stderr")

@@ -25,6 +25,8 @@ public final class RecordFanout: RecordSink {
 
     /// Every stage, for its counters.
     public let processors: [RecordProcessor]
+    /// What the stats record says about the live source (set once it runs).
+    public var collectorFields: [(name: String, value: String)] = []
     /// The stages records pass before the outputs, in order.
     private let stages: [RecordProcessor]
 
@@ -95,6 +97,7 @@ public final class RecordFanout: RecordSink {
         guard case .stats(var stats) = record else { return }
         stats.counters += processors.flatMap(\.counters)
         stats.outputs = channels.map(\.status)
+        stats.collector = collectorFields
         for channel in active { channel.sink.emit(.stats(stats)) }
     }
 

@@ -284,6 +284,9 @@ public struct StatsRecord: Sendable {
     public var counters: [(name: String, value: Int64)] = []
     /// Each output's own accounting, filled in by the fan-out.
     public var outputs: [OutputStatus] = []
+    /// How the live source captures (the kernel program's attach mode and build); empty on
+    /// replay.
+    public var collector: [(name: String, value: String)] = []
 
     public init(timestamp: Int64, stats: EngineStats, outputs: [OutputStatus] = []) {
         self.timestamp = timestamp

@@ -242,6 +242,16 @@ public final class JSONRenderer: RecordSink {
         timestamps.append(record.timestamp, to: buffer)
         buffer.append(0x22)
         for (name, value) in record.stats.fields + record.counters { appendNumber(name, value) }
+        if !record.collector.isEmpty {
+            buffer.append(",\"collector\":{")
+            for (index, field) in record.collector.enumerated() {
+                if index > 0 { buffer.append(0x2C) }
+                JSONEscaper.appendString(field.name, to: buffer)
+                buffer.append(0x3A)
+                JSONEscaper.appendString(field.value, to: buffer)
+            }
+            buffer.append(0x7D)
+        }
         if !record.outputs.isEmpty {
             buffer.append(",\"outputs\":[")
             for (index, output) in record.outputs.enumerated() {

@@ -996,7 +996,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 // Where the kernel allows them: one fexit program on each system call of the write family
 // and the pipe makers (and, for --span-io, of the read family), so other system calls pay
-// nothing. The functions are the kernel's system call wrappers, which take the saved user
+// nothing. The kernel verifies each program on its own, the whole write body again for each
+// write slot, so the pipe makers get small programs of their own. The functions are the kernel's system call wrappers, which take the saved user
 // registers and return the result, exactly what the tracepoint sees. The slots carry no
 // target here: the loader names each slot's function from the kernel's BTF
 // (FexitTargets.swift) and leaves unused slots unloaded.
@@ -1006,6 +1007,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     {                                                                                              \
         return on_syscall_exit(regs, ret);                                                         \
     }
+#define SL_PIPE_SLOT(N)                                                                            \
+    SEC("fexit")                                                                                   \
+    int BPF_PROG(pipe_exit_##N, struct pt_regs *regs, long ret)                                    \
+    {                                                                                              \
+        return ret == 0 ? on_pipe_created(regs, regs->orig_ax) : 0;                               \
+    }
 #define SL_IO_SLOT(N)                                                                              \
     SEC("fexit")                                                                                   \
     int BPF_PROG(io_exit_##N, struct pt_regs *regs, long ret)                                      \
@@ -1013,10 +1020,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
         return config.span_io ? on_other_io(regs->orig_ax, ret) : 0;                              \
     }
 
-SL_CAPTURE_SLOT(0) SL_CAPTURE_SLOT(1) SL_CAPTURE_SLOT(2) SL_CAPTURE_SLOT(3)
-SL_CAPTURE_SLOT(4) SL_CAPTURE_SLOT(5) SL_CAPTURE_SLOT(6) SL_CAPTURE_SLOT(7)
-SL_CAPTURE_SLOT(8) SL_CAPTURE_SLOT(9) SL_CAPTURE_SLOT(10) SL_CAPTURE_SLOT(11)
-SL_CAPTURE_SLOT(12) SL_CAPTURE_SLOT(13) SL_CAPTURE_SLOT(14) SL_CAPTURE_SLOT(15)
+SL_CAPTURE_SLOT(0) SL_CAPTURE_SLOT(1) SL_CAPTURE_SLOT(2) SL_CAPTURE_SLOT(3) SL_CAPTURE_SLOT(4)
+SL_CAPTURE_SLOT(5) SL_CAPTURE_SLOT(6) SL_CAPTURE_SLOT(7) SL_CAPTURE_SLOT(8) SL_CAPTURE_SLOT(9)
+SL_PIPE_SLOT(0) SL_PIPE_SLOT(1) SL_PIPE_SLOT(2) SL_PIPE_SLOT(3) SL_PIPE_SLOT(4) SL_PIPE_SLOT(5)
 SL_IO_SLOT(0) SL_IO_SLOT(1) SL_IO_SLOT(2) SL_IO_SLOT(3) SL_IO_SLOT(4) SL_IO_SLOT(5) SL_IO_SLOT(6)
 SL_IO_SLOT(7) SL_IO_SLOT(8) SL_IO_SLOT(9) SL_IO_SLOT(10) SL_IO_SLOT(11) SL_IO_SLOT(12) SL_IO_SLOT(13)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What each attach mode costs, side by side in one run: ns per getppid and per 8-byte pwrite
-# of a process spanlog does not trace (while spanlog traces another one), and ns per marker
-# write of a traced process, with no spanlog, with --attach tracepoint and with --attach fexit.
+# of a process spanlog does not trace (while spanlog traces another one), ns per marker write
+# of a traced process, and the start-up of `spanlog run -- true` (the kernel verifying the
+# programs), with no spanlog, with --attach tracepoint and with --attach fexit.
 #   bash Benchmarks/collector/attach.sh [WRITES] [ROUNDS]          here
 #   bash Benchmarks/collector/attach.sh --guests 6.1 7.3 [WRITES] [ROUNDS]
 # --guests boots each kernel series under qemu (scripts/kernel-matrix/) and runs the same
@@ -56,9 +57,15 @@ unload() {
 }
 
 modes=(none tracepoint fexit)
-"$spanlog" run --attach fexit -- true 2> /dev/null || modes=(none tracepoint)
+"$spanlog" run --attach fexit -- true > /dev/null 2>&1 || modes=(none tracepoint)
 "$work/writebench" other "$writes" "$work/result" > /dev/null # warm-up
-for attach in "${modes[@]}"; do : > "$work/other.$attach"; : > "$work/file.$attach"; : > "$work/marker.$attach"; done
+for attach in "${modes[@]}"; do : > "$work/other.$attach"; : > "$work/file.$attach"; : > "$work/marker.$attach"; : > "$work/start.$attach"; done
+startup() { # ATTACH: ms for spanlog run -- true
+    local began
+    began=$(date +%s%N)
+    "$spanlog" run --attach "$1" -- true > /dev/null 2>&1
+    echo $((($(date +%s%N) - began) / 1000000))
+}
 # Rounds alternate between the modes, so drift falls on all of them alike.
 for _ in $(seq "$rounds"); do
     for attach in "${modes[@]}"; do
@@ -66,12 +73,18 @@ for _ in $(seq "$rounds"); do
         untraced other >> "$work/other.$attach"
         untraced file >> "$work/file.$attach"
         unload
-        if [ "$attach" = none ]; then untraced marker >> "$work/marker.$attach"; else traced "$attach" marker >> "$work/marker.$attach"; fi
+        if [ "$attach" = none ]; then
+            untraced marker >> "$work/marker.$attach"
+            echo - >> "$work/start.$attach"
+        else
+            traced "$attach" marker >> "$work/marker.$attach"
+            startup "$attach" >> "$work/start.$attach"
+        fi
     done
 done
 echo "kernel $(uname -r): ns per call, median of $rounds rounds of $writes"
-printf "%-12s %16s %16s %16s\n" attach "untraced getppid" "untraced pwrite" "traced marker"
+printf "%-12s %16s %16s %16s %16s\n" attach "untraced getppid" "untraced pwrite" "traced marker" "start-up (ms)"
 for attach in "${modes[@]}"; do
-    printf "%-12s %16s %16s %16s\n" "$attach" "$(median < "$work/other.$attach")" "$(median < "$work/file.$attach")" \
-        "$(median < "$work/marker.$attach")"
+    printf "%-12s %16s %16s %16s %16s\n" "$attach" "$(median < "$work/other.$attach")" "$(median < "$work/file.$attach")" \
+        "$(median < "$work/marker.$attach")" "$(median < "$work/start.$attach")"
 done

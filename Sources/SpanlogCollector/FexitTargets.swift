@@ -15,19 +15,25 @@ struct FexitTargets: Equatable {
         }
     }
 
-    static let captured64 = [
+    static let writes64 = [
         Call("write", "__x64_sys_write"), Call("pwrite64", "__x64_sys_pwrite64"),
         Call("writev", "__x64_sys_writev"), Call("pwritev", "__x64_sys_pwritev"),
-        Call("pwritev2", "__x64_sys_pwritev2"), Call("pipe", "__x64_sys_pipe"),
-        Call("pipe2", "__x64_sys_pipe2"), Call("socketpair", "__x64_sys_socketpair"),
+        Call("pwritev2", "__x64_sys_pwritev2"),
     ]
     /// 32-bit (ia32) system calls, present when the kernel runs 32-bit programs.
-    static let captured32 = [
+    static let writes32 = [
         Call("write", "__ia32_sys_write"),
         Call("pwrite64", "__ia32_sys_ia32_pwrite64", "__ia32_compat_sys_ia32_pwrite64"),
         Call("writev", "__ia32_sys_writev", "__ia32_compat_sys_writev"),
         Call("pwritev", "__ia32_compat_sys_pwritev", "__ia32_sys_pwritev"),
         Call("pwritev2", "__ia32_compat_sys_pwritev2", "__ia32_sys_pwritev2"),
+    ]
+    /// The pipe makers: output into what they make stays inside the traced tree.
+    static let pipes64 = [
+        Call("pipe", "__x64_sys_pipe"), Call("pipe2", "__x64_sys_pipe2"),
+        Call("socketpair", "__x64_sys_socketpair"),
+    ]
+    static let pipes32 = [
         Call("pipe", "__ia32_sys_pipe"), Call("pipe2", "__ia32_sys_pipe2"),
         Call("socketpair", "__ia32_sys_socketpair", "__ia32_compat_sys_socketpair"),
     ]
@@ -44,12 +50,16 @@ struct FexitTargets: Equatable {
         Call("preadv", "__ia32_compat_sys_preadv", "__ia32_sys_preadv"),
         Call("preadv2", "__ia32_compat_sys_preadv2", "__ia32_sys_preadv2"),
     ]
-    /// The BPF object's slots (SL_CAPTURE_SLOT and SL_IO_SLOT in bpf/spanlog.bpf.c).
-    static let captureSlots = 16
+    /// The BPF object's slots (SL_CAPTURE_SLOT, SL_PIPE_SLOT and SL_IO_SLOT in
+    /// bpf/spanlog.bpf.c).
+    static let captureSlots = 10
+    static let pipeSlots = 6
     static let ioSlots = 14
 
     /// The functions the capture_exit_N programs attach to, in slot order.
     var captured: [String]
+    /// The functions the pipe_exit_N programs attach to.
+    var pipes: [String]
     /// The functions the io_exit_N programs attach to (empty without --span-io).
     var io: [String]
 
@@ -59,18 +69,22 @@ struct FexitTargets: Equatable {
     static func resolve(spanIO: Bool, kernelHas: (String) -> Bool) -> Result<FexitTargets, Missing> {
         // A kernel without 32-bit emulation has none of the ia32 wrappers, and no 32-bit writes.
         let has32 = kernelHas("__ia32_sys_write")
-        var captured: [String] = [], io: [String] = []
-        for call in captured64 + (has32 ? captured32 : []) {
-            guard let function = call.candidates.first(where: kernelHas) else { return .failure(Missing(call: call)) }
-            captured.append(function)
-        }
-        if spanIO {
-            for call in io64 + (has32 ? io32 : []) {
+        func functions(_ calls: [Call]) -> Result<[String], Missing> {
+            var found: [String] = []
+            for call in calls {
                 guard let function = call.candidates.first(where: kernelHas) else { return .failure(Missing(call: call)) }
-                io.append(function)
+                found.append(function)
             }
+            return .success(found)
         }
-        return .success(FexitTargets(captured: captured, io: io))
+        do {
+            return .success(FexitTargets(
+                captured: try functions(writes64 + (has32 ? writes32 : [])).get(),
+                pipes: try functions(pipes64 + (has32 ? pipes32 : [])).get(),
+                io: spanIO ? try functions(io64 + (has32 ? io32 : [])).get() : []))
+        } catch {
+            return .failure(error)
+        }
     }
 
     struct Missing: Error, Equatable {

@@ -34,23 +34,22 @@ final class KernelProgram {
         let fexit = try Self.fexitTargets(options)
         let config = Self.configuration(options)
 
-        // Most capable first. The direct descriptor-table load is refused before 6.17, and then
-        // the helper call is used; a program the kernel refuses as fexit is tried on the
-        // tracepoint (when the user did not ask for fexit).
-        var plans = [LoadPlan(build: build, fexit: fexit.targets, fdTableByHelper: options.fdTableByHelper || build == .probeReads)]
-        if !plans[0].fdTableByHelper { plans.append(LoadPlan(build: build, fexit: fexit.targets, fdTableByHelper: true)) }
-        if fexit.targets != nil, options.attach == .auto {
-            plans.append(LoadPlan(build: build, fexit: nil, fdTableByHelper: plans.last!.fdTableByHelper))
-        }
         var loaded: (object: OpaquePointer, image: UnsafeMutableRawBufferPointer, plan: LoadPlan)?
         var refusal: (status: Int32, log: String)?
-        for plan in plans {
+        for plan in LoadPlan.inOrder(build: build, fexit: fexit.targets, options: options) {
             var planConfig = config
             planConfig.fd_table_by_helper = plan.fdTableByHelper ? 1 : 0
             let image = try Self.image(of: plan.build)
             sl_libbpf_log_clear()
-            switch try Self.openAndLoad(image, config: planConfig, plan: plan, spanIO: options.spanIO,
-                                        ringBufferBytes: options.ringBufferBytes) {
+            let outcome: LoadOutcome
+            do throws(CollectorError) {
+                outcome = try Self.openAndLoad(image, config: planConfig, plan: plan, spanIO: options.spanIO,
+                                               ringBufferBytes: options.ringBufferBytes)
+            } catch {
+                image.deallocate()
+                throw error
+            }
+            switch outcome {
             case .loaded(let object):
                 loaded = (object, image, plan)
             case .rejected(let status):
@@ -72,7 +71,7 @@ final class KernelProgram {
             attach: plan.fexit == nil ? "tracepoint" : "fexit",
             attachFallbackReason: plan.fexit == nil ? fexit.unavailable ?? (fexit.targets != nil ? "the kernel refused the fexit programs" : nil) : nil,
             build: plan.build.rawValue, descriptorTable: plan.fdTableByHelper ? "helper" : "direct",
-            fexitFunctions: (plan.fexit?.captured ?? []) + (plan.fexit?.io ?? []))
+            fexitFunctions: (plan.fexit?.captured ?? []) + (plan.fexit?.pipes ?? []) + (plan.fexit?.io ?? []))
         do throws(CollectorError) {
             guard let events = bpf_object__find_map_by_name(object, "events") else {
                 throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
@@ -126,30 +125,6 @@ final class KernelProgram {
             program = bpf_object__next_program(object, current)
         }
         return text + "; verified instructions: " + counts.joined(separator: " ")
-    }
-
-    /// The two builds of bpf/spanlog.bpf.c in the binary.
-    enum ProgramBuild: String {
-        /// Direct loads through bpf_rdonly_cast (Linux 6.2+).
-        case kfuncs
-        /// No kfunc: bpf_probe_read_kernel instead (any kernel spanlog supports).
-        case probeReads = "probe-reads"
-
-        /// The kfuncs the kfuncs build calls: it is used only on a kernel that has them all
-        /// (BPFObjectLimitTests holds the object to this list).
-        static let kfuncsChecked: Set<String> = ["bpf_rdonly_cast"]
-    }
-
-    /// One way to load the program.
-    struct LoadPlan: CustomStringConvertible {
-        var build: ProgramBuild
-        /// nil: the tracepoint.
-        var fexit: FexitTargets?
-        var fdTableByHelper: Bool
-
-        var description: String {
-            "\(build.rawValue) build, \(fexit == nil ? "tracepoint" : "fexit"), descriptor table by \(fdTableByHelper ? "helper" : "direct load")"
-        }
     }
 
     /// The fexit functions to use, or why there are none.
@@ -274,6 +249,9 @@ final class KernelProgram {
                 load = plan.fexit == nil
             } else if let slot = slotNumber(name, prefix: "capture_exit_") {
                 target = plan.fexit.flatMap { slot < $0.captured.count ? $0.captured[slot] : nil }
+                load = target != nil
+            } else if let slot = slotNumber(name, prefix: "pipe_exit_") {
+                target = plan.fexit.flatMap { slot < $0.pipes.count ? $0.pipes[slot] : nil }
                 load = target != nil
             } else if let slot = slotNumber(name, prefix: "io_exit_") {
                 target = plan.fexit.flatMap { spanIO && slot < $0.io.count ? $0.io[slot] : nil }

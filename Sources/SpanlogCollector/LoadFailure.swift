@@ -10,7 +10,9 @@ enum LoadFailure {
         "this is spanlog's to fix: please report it with the output of the same command run with --verbose, and uname -a (docs/collector.md, \"When the kernel refuses the program\")"
 
     static func explain(status: Int32, log: String, kernel: KernelFacts) -> CollectorError {
+        // The object holds several programs; libbpf names the one the kernel refused.
         let what = "loading the BPF program into the kernel failed"
+            + (refusedProgram(in: log).map { " (at its program \($0))" } ?? "")
         let facts = kernel.description
         let code = -status
         if code == ENOMEM || code == EMFILE || code == ENFILE {
@@ -66,6 +68,15 @@ enum LoadFailure {
                 && !$0.hasPrefix("stack depth") && !$0.hasPrefix("max_states_per_insn")
         }
         return verifier.last.map(String.init)
+    }
+
+    /// NAME in libbpf's "prog 'NAME': failed to load" (or "BPF program load failed").
+    static func refusedProgram(in log: String) -> String? {
+        guard let line = log.split(separator: "\n").last(where: {
+            $0.contains("prog '") && ($0.contains("failed to load") || $0.contains("load failed"))
+        }), let range = line.range(of: "prog '") else { return nil }
+        let name = line[range.upperBound...].prefix { $0 != "'" }
+        return name.isEmpty ? nil : String(name)
     }
 
     private static func line(containing needle: String, in log: String) -> Substring? {

@@ -137,6 +137,7 @@ public final class Session {
                     if !started, let header = reader.header {
                         started = true
                         engine = makeEngine(offset: header.monotonicToWallOffset, session: header.session)
+                        fanout?.collectorFields = header.collector.map { ($0.name, $0.value) }
                         lastTimestamp = header.startMonotonic
                     }
                     if event.timestamp > lastTimestamp { lastTimestamp = event.timestamp }
@@ -152,6 +153,7 @@ public final class Session {
         }
         if !started, let header = reader.header {
             engine = makeEngine(offset: header.monotonicToWallOffset, session: header.session)
+            fanout?.collectorFields = header.collector.map { ($0.name, $0.value) }
             lastTimestamp = header.startMonotonic
         }
         // What was read before any damage still produces its records.
@@ -176,16 +178,6 @@ public final class Session {
         let session = UInt32.random(in: 1...UInt32.max)
         let engine = makeEngine(offset: offset, session: session)
         var capture: CaptureFileWriter?
-        if let path = configuration.captureTo {
-            do {
-                capture = try CaptureFileWriter(path: path, header: CaptureHeader(
-                    monotonicToWallOffset: offset, session: session, startMonotonic: KernelClock.now(),
-                    host: Self.hostName()))
-            } catch {
-                child?.abandon()
-                throw error
-            }
-        }
         let collector: Collector
         do {
             collector = try Collector(options: collectorOptions) { event in
@@ -196,7 +188,21 @@ public final class Session {
             child?.abandon()
             throw SessionError(.environment, what: error.what, why: error.why, fix: error.fix)
         }
-        fanout?.collectorFields = collector.programSummary.fields
+        let collectorFields = collector.programSummary.fields
+        fanout?.collectorFields = collectorFields
+        // After the collector, whose attach mode and build the capture's header records; it emits
+        // nothing before it is told what to trace.
+        if let path = configuration.captureTo {
+            do {
+                capture = try CaptureFileWriter(path: path, header: CaptureHeader(
+                    monotonicToWallOffset: offset, session: session, startMonotonic: KernelClock.now(),
+                    host: Self.hostName(),
+                    collector: collectorFields.map { CaptureHeader.Field(name: $0.name, value: $0.value) }))
+            } catch {
+                child?.abandon()
+                throw error
+            }
+        }
 
         var result: SessionOutcome
         if let child, let command {

@@ -30,7 +30,7 @@ struct BPFObjectLimitTests {
         #expect(try Self.analysis(EmbeddedBPFObject.withProbeReads).externs == [])
         let externs = try Self.analysis(EmbeddedBPFObject.withKfuncs).externs
         #expect(!externs.isEmpty, "the kfuncs build should use bpf_rdonly_cast")
-        #expect(Set(externs).isSubset(of: KernelProgram.ProgramBuild.kfuncsChecked), "\(externs)")
+        #expect(Set(externs).isSubset(of: ProgramBuild.kfuncsChecked), "\(externs)")
     }
 
     /// The analysis itself: two frames of 320 bytes, each within clang's own per-function

@@ -19,6 +19,7 @@ struct LoadFailureTests {
         #expect(error.why == "the kernel allows 512 bytes of BPF stack along a call chain and one of spanlog's takes 688 (kernel 6.12.118+deb12-cloud-amd64, BTF present, lockdown none)")
         #expect(error.fix.hasPrefix("this is spanlog's to fix"))
         #expect(!error.description.contains("6.2"), "no version requirement a newer kernel already meets")
+        #expect(error.what == "loading the BPF program into the kernel failed (at its program on_sys_exit)")
     }
 
     @Test func aMissingKfuncIsNamed() {
@@ -63,9 +64,10 @@ struct LoadFailureTests {
     /// The fexit targets: every call resolves to its first candidate the kernel has, and a
     /// missing one (a write spanlog would not see) makes fexit unusable, naming the call.
     @Test func fexitTargetsResolveByCandidateOrNameTheMissingCall() throws {
-        let newer: Set<String> = Set((FexitTargets.captured64 + FexitTargets.captured32).map { $0.candidates[0] })
+        let calls = FexitTargets.writes64 + FexitTargets.writes32 + FexitTargets.pipes64 + FexitTargets.pipes32
+        let newer: Set<String> = Set(calls.map { $0.candidates[0] })
         let targets = try FexitTargets.resolve(spanIO: false, kernelHas: newer.contains).get()
-        #expect(targets.captured.count == 16 && targets.captured.count <= FexitTargets.captureSlots)
+        #expect(targets.captured.count == FexitTargets.captureSlots && targets.pipes.count == FexitTargets.pipeSlots)
         var older = newer
         older.remove("__ia32_sys_ia32_pwrite64")
         older.insert("__ia32_compat_sys_ia32_pwrite64")
@@ -80,6 +82,30 @@ struct LoadFailureTests {
         let io = FexitTargets.io64 + FexitTargets.io32
         #expect(io.count <= FexitTargets.ioSlots)
         let without32 = newer.filter { !$0.hasPrefix("__ia32") }
-        #expect(try FexitTargets.resolve(spanIO: false, kernelHas: without32.contains).get().captured.count == 8)
+        #expect(try FexitTargets.resolve(spanIO: false, kernelHas: without32.contains).get().captured.count == 5)
+    }
+}
+
+/// The order the loader tries the ways to load: most capable first, the tracepoint last, and
+/// never a way the user ruled out.
+struct LoadPlanTests {
+    static let fexit = FexitTargets(captured: ["__x64_sys_write"], pipes: [], io: [])
+
+    @Test func autoTriesDirectThenHelperOnFexitThenTheTracepoint() {
+        let plans = LoadPlan.inOrder(build: .kfuncs, fexit: Self.fexit, options: CollectorOptions())
+        #expect(plans.map(\.description) == ["kfuncs build, fexit, descriptor table by direct load",
+                                             "kfuncs build, fexit, descriptor table by helper",
+                                             "kfuncs build, tracepoint, descriptor table by helper"])
+    }
+
+    @Test func askingForFexitNeverFallsBackToTheTracepoint() {
+        var options = CollectorOptions()
+        options.attach = .fexit
+        #expect(LoadPlan.inOrder(build: .kfuncs, fexit: Self.fexit, options: options).allSatisfy { $0.fexit != nil })
+    }
+
+    @Test func theBuildWithoutKfuncsAlwaysReadsTheTableByHelper() {
+        let plans = LoadPlan.inOrder(build: .probeReads, fexit: nil, options: CollectorOptions())
+        #expect(plans.map(\.description) == ["probe-reads build, tracepoint, descriptor table by helper"])
     }
 }

@@ -57,6 +57,20 @@ import Testing
         #expect(decoded.events == Self.events)
     }
 
+    /// The collector's fields ride after the host; a header without them reads as before.
+    @Test func theHeaderKeepsTheCollectorsFields() {
+        var header = Self.header
+        header.collector = [.init(name: "attach", value: "fexit"), .init(name: "build", value: "kfuncs")]
+        var bytes = CaptureEncoder.encode(header)
+        for event in Self.events { CaptureEncoder.encode(event, into: &bytes) }
+        CaptureEncoder.encodeEnd(events: Self.events.count, lostEvents: 0, into: &bytes)
+        let decoded = Self.decodeAll(bytes, chunk: 5)
+        #expect(decoded.error == nil)
+        #expect(decoded.header?.collector == header.collector)
+        #expect(decoded.events == Self.events)
+        #expect(Self.decodeAll(Self.encodedCapture(), chunk: 4096).header?.collector == [])
+    }
+
     @Test func replayGivesTheRecordsOfTheLiveRun() {
         func render(_ events: [RawEvent]) -> String {
             let output = MemoryOutput()

@@ -108,7 +108,17 @@ public struct CaptureDecoder {
               let host = body.string16() else {
             throw CaptureError(offset: 16, reason: "header is malformed")
         }
-        header = CaptureHeader(monotonicToWallOffset: offset, session: session, startMonotonic: start, host: host)
+        var collector: [CaptureHeader.Field] = []
+        if let count = body.uint16() {
+            for _ in 0..<count {
+                guard let name = body.string16(), let value = body.string16() else {
+                    throw CaptureError(offset: 16, reason: "header is malformed (its collector fields are cut short)")
+                }
+                collector.append(CaptureHeader.Field(name: name, value: value))
+            }
+        }
+        header = CaptureHeader(monotonicToWallOffset: offset, session: session, startMonotonic: start, host: host,
+                               collector: collector)
         position += 16 + bodyLength
         return true
     }

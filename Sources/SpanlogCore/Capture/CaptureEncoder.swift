@@ -6,6 +6,13 @@ public enum CaptureEncoder {
         body.uint32(header.session)
         body.uint64(header.startMonotonic)
         body.string16(header.host)
+        if !header.collector.isEmpty {
+            body.uint16(UInt16(min(header.collector.count, Int(UInt16.max))))
+            for field in header.collector.prefix(Int(UInt16.max)) {
+                body.string16(field.name)
+                body.string16(field.value)
+            }
+        }
         var out = ByteWriter()
         out.bytes.append(contentsOf: CaptureHeader.magic)
         out.uint16(CaptureHeader.version)

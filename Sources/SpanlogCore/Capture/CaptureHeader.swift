@@ -16,12 +16,28 @@ public struct CaptureHeader: Sendable, Equatable {
     /// Monotonic time at which recording started.
     public var startMonotonic: UInt64
     public var host: String
+    /// How the live source captured (the kernel program's attach mode and build), for the
+    /// replay's stats record to say what the live one said. Appended to the header after the
+    /// host; a capture without it (or a reader before it, which stops at the host) has none.
+    public var collector: [Field] = []
 
-    public init(monotonicToWallOffset: Int64, session: UInt32, startMonotonic: UInt64, host: String) {
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(monotonicToWallOffset: Int64, session: UInt32, startMonotonic: UInt64, host: String,
+                collector: [Field] = []) {
         self.monotonicToWallOffset = monotonicToWallOffset
         self.session = session
         self.startMonotonic = startMonotonic
         self.host = host
+        self.collector = collector
     }
 }
 

@@ -996,11 +996,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 // Where the kernel allows them: one fexit program on each system call of the write family
 // and the pipe makers (and, for --span-io, of the read family), so other system calls pay
-// nothing. The kernel verifies each program on its own, the whole write body again for each
-// write slot, so the pipe makers get small programs of their own. The functions are the kernel's system call wrappers, which take the saved user
-// registers and return the result, exactly what the tracepoint sees. The slots carry no
-// target here: the loader names each slot's function from the kernel's BTF
-// (FexitTargets.swift) and leaves unused slots unloaded.
+// nothing. The functions are the kernel's system call wrappers, which take the saved user
+// registers and return the result, exactly what the tracepoint sees. The kernel verifies
+// each program on its own, the whole write body again for each write slot, so the pipe
+// makers get small programs of their own. The slots carry no target here: the loader names
+// each slot's function from the kernel's BTF (FexitTargets.swift) and leaves unused slots
+// unloaded.
 #define SL_CAPTURE_SLOT(N)                                                                         \
     SEC("fexit")                                                                                   \
     int BPF_PROG(capture_exit_##N, struct pt_regs *regs, long ret)                                 \

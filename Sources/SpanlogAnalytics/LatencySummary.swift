@@ -1,13 +1,13 @@
 import Histogram
 import SpanlogCore
 
-/// Durations of the spans of one tag path: exact count, errors, min, max and mean, and an HDR
+/// Durations of the spans of one tag path: exact count, failed spans, min, max and mean, and an HDR
 /// histogram (three significant digits) for the percentiles, so a million spans cost the same
 /// memory as ten.
 struct LatencyAccumulator {
     private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     private(set) var count = 0
-    private(set) var errors = 0
+    private(set) var failed = 0
     private var lines = 0
     private var bytes = 0
     private var withSyscalls = 0
@@ -27,7 +27,7 @@ struct LatencyAccumulator {
     mutating func record(_ span: SpanRecord) {
         let duration = max(0, span.durationNanoseconds)
         count += 1
-        if span.looksFailed { errors += 1 }
+        if span.outcome.failed { failed += 1 }
         lines += span.lines
         bytes += span.io.bytesWritten
         if let syscalls = span.io.syscalls {
@@ -48,7 +48,7 @@ struct LatencyAccumulator {
             // past what was really seen.
             min(maximum, max(minimum, Int64(clamping: histogram.valueAtPercentile(value))))
         }
-        var row = SummaryRow(tags: tags, count: count, errors: errors, minNanoseconds: minimum,
+        var row = SummaryRow(tags: tags, count: count, failed: failed, minNanoseconds: minimum,
                              meanNanoseconds: Int64((total / Double(count)).rounded()), p50Nanoseconds: percentile(50),
                              p90Nanoseconds: percentile(90), p99Nanoseconds: percentile(99), maxNanoseconds: maximum,
                              linesMean: Double(lines) / Double(count), histogram: buckets)

@@ -11,6 +11,9 @@ struct JournalEntry {
     private(set) var ends: [Int] = []
     /// The iovecs sd_journal_sendv will need for these fields.
     private(set) var iovecCost = 0
+    /// The traced process the entry speaks for (the line's writer, the span's process): sent
+    /// with its credentials, journald names it as the entry's writer. Nil for spanlog's own.
+    var writer: Int32?
 
     var fieldCount: Int { ends.count }
 

@@ -14,17 +14,20 @@ struct JournalEntryBuilder {
             entry.add("MESSAGE_ID", JournalMessageID.line)
             entry.add("PRIORITY", String(Self.priority(of: line.level)))
             entry.add("SYSLOG_IDENTIFIER", line.comm)
+            entry.add("SYSLOG_PID", String(line.pid))
             entry.add("OBJECT_PID", String(line.pid))
+            entry.writer = line.pid
             entry.add("LOG_STREAM", line.stream.rawValue)
             if let path = line.path { entry.add("LOG_PATH", path) }
             if line.truncated { entry.add("SPANLOG_TRUNCATED", "1") }
             if let span = line.span { addSpan(span, to: &entry) }
         case .span(let span):
             guard includeSpans else { return nil }
-            let message = "span \(span.summary.tagPath) \(span.status.rawValue) after \(DurationFormatter.string(nanoseconds: span.durationNanoseconds)) (lines=\(span.lines) errors=\(span.errorsTotal))"
-            entry.add("MESSAGE", message)
+            let outcome = span.outcome
+            entry.add("MESSAGE", Self.spanMessage(span, outcome))
             entry.add("MESSAGE_ID", JournalMessageID.spanEnd)
-            entry.add("PRIORITY", span.looksFailed || span.status != .ok ? "4" : "6")
+            // Failed: warning; never ended (evicted, still open at the end): notice; ok: info.
+            entry.add("PRIORITY", outcome.failed ? "4" : outcome.finished ? "6" : "5")
             addSpanRecord(span, to: &entry)
             entry.add("SPAN_LINES", String(span.lines))
             entry.add("SPAN_ERRORS", String(span.errors))
@@ -54,6 +57,17 @@ struct JournalEntryBuilder {
         return entry
     }
 
+    /// `span checkout failed (exit status, error lines) after 303.4ms (lines=1 errors=1)`: the
+    /// same verdict and reasons the text view and JSON give.
+    static func spanMessage(_ span: SpanRecord, _ outcome: SpanOutcome) -> String {
+        var why = outcome.reasons.words
+        if span.endReason == .evicted || span.endReason == .open { why.append(span.endReason == .open ? "still open" : "evicted") }
+        let reasons = why.isEmpty ? "" : " (\(why.joined(separator: ", ")))"
+        let duration = DurationFormatter.string(nanoseconds: span.durationNanoseconds)
+        let alerts = span.alerts > 0 ? " alerts=\(span.alerts)" : ""
+        return "span \(span.summary.tagPath) \(outcome.verdict.rawValue)\(reasons) after \(duration) (lines=\(span.lines) errors=\(span.errorsTotal)\(alerts))"
+    }
+
     /// A line's level as a syslog priority; a line without one is informational.
     static func priority(of level: LogLevel?) -> Int {
         switch level {
@@ -76,13 +90,18 @@ struct JournalEntryBuilder {
 
     private func addSpanRecord(_ span: SpanRecord, to entry: inout JournalEntry) {
         entry.add("SYSLOG_IDENTIFIER", span.comm)
+        entry.add("SYSLOG_PID", String(span.pid))
         entry.add("OBJECT_PID", String(span.pid))
+        entry.writer = span.pid
         entry.add("SPAN_UID", span.summary.uid.description)
         entry.add("SPAN_ID", String(span.summary.id))
         entry.add("SPAN_TAGS", span.summary.tagPath)
         if let parent = span.parent { entry.add("SPAN_PARENT_UID", parent.description) }
         entry.add("SPAN_DURATION_NS", String(span.durationNanoseconds))
-        entry.add("SPAN_STATUS", span.status.rawValue)
+        let outcome = span.outcome
+        entry.add("SPAN_OUTCOME", outcome.verdict.rawValue)
+        if outcome.failed { entry.add("SPAN_FAILURE", outcome.reasons.names.joined(separator: ",")) }
+        entry.add("SPAN_END_REASON", span.endReason.rawValue)
         if let container = span.container { entry.add("SPAN_CONTAINER", container) }
         addArguments(span.enterArgs, prefix: "SPAN_ARG_", to: &entry)
     }

@@ -5,7 +5,11 @@ import CSpanlogJournal
 import SpanlogCore
 
 /// The journald output: each line, alert and warning (and span end, if asked) becomes a
-/// structured entry sent with `sd_journal_sendv`. When journald is not there, entries wait in
+/// structured entry. An entry about a traced process goes over journald's native socket with
+/// that process's credentials, so journald records it (`_PID`, `_COMM`, `_SYSTEMD_UNIT` …) as
+/// the writer, the way `journalctl` then shows it; once that process is gone, or for entries too
+/// big for one datagram, `sd_journal_sendv` sends it as spanlog's, with the writer in
+/// `SYSLOG_PID` and `OBJECT_PID`. When journald is not there, entries wait in
 /// a bounded buffer and are delivered, in order, once it is back; what the buffer cannot hold
 /// is counted. Never blocks the pipeline: a send is one datagram (or a memfd for big entries).
 public final class JournalOutput: RecordSink {
@@ -16,6 +20,8 @@ public final class JournalOutput: RecordSink {
         public var bufferLimit = 10_000
         /// journald's native socket.
         public var socketPath = "/run/systemd/journal/socket"
+        /// Send entries with their writer's credentials (needs CAP_SYS_ADMIN; spanlog has it).
+        public var sendAsWriter = true
 
         public init(includeSpans: Bool = false) {
             self.includeSpans = includeSpans
@@ -33,6 +39,13 @@ public final class JournalOutput: RecordSink {
     public private(set) var delivered = 0
     public private(set) var deliveredLate = 0
     public private(set) var dropped = 0
+    /// Entries journald recorded as their writer's, and those sent as spanlog's because the
+    /// writer had exited, the entry needed a memfd, or the credentials were refused.
+    public private(set) var sentAsWriter = 0
+    public private(set) var sentAsSpanlog = 0
+    /// The socket for sends with credentials; -1 until the first, or when they cannot work.
+    private var credentialSocket: Int32 = -1
+    private var credentialsRefused = false
 
     public init(options: Options = Options(), health: OutputHealth = OutputHealth()) {
         self.options = options
@@ -54,6 +67,14 @@ public final class JournalOutput: RecordSink {
 
     public func flush() {
         if waiting.count > waitingHead, probe() { drainWaiting() }
+    }
+
+    public var counters: [(name: String, value: Int)] {
+        [("sent_as_writer", sentAsWriter), ("sent_as_spanlog", sentAsSpanlog)]
+    }
+
+    deinit {
+        if credentialSocket >= 0 { close(credentialSocket) }
     }
 
     public func finish() {
@@ -80,7 +101,13 @@ public final class JournalOutput: RecordSink {
             markAway(because: "journald is not running (\(options.socketPath) does not exist)")
             return false
         }
-        let result = entry.withIOVecs { vectors in sd_journal_sendv(vectors.baseAddress, Int32(vectors.count)) }
+        var result = entry.writer.map { sendAsWriter(entry, pid: $0) } ?? -ESRCH
+        if result == -ESRCH || result == -EMSGSIZE || result == -EPERM || result == -EINVAL {
+            result = entry.withIOVecs { vectors in sd_journal_sendv(vectors.baseAddress, Int32(vectors.count)) }
+            if result >= 0, entry.writer != nil { sentAsSpanlog += 1 }
+        } else if result >= 0 {
+            sentAsWriter += 1
+        }
         switch -result {
         case ...0:
             delivered += 1
@@ -95,6 +122,24 @@ public final class JournalOutput: RecordSink {
             health.record(.writeFailed("an entry was refused (\(String(cString: strerror(-result))))"), lostBytes: entry.bytes.count)
             return true
         }
+    }
+
+    /// Sends `entry` as process `pid`; -ESRCH (or -EPERM) when it must go as spanlog's.
+    private func sendAsWriter(_ entry: JournalEntry, pid: Int32) -> Int32 {
+        guard options.sendAsWriter, !credentialsRefused else { return -ESRCH }
+        if credentialSocket < 0 {
+            credentialSocket = sl_journal_socket()
+            guard credentialSocket >= 0 else {
+                credentialsRefused = true
+                return -ESRCH
+            }
+        }
+        let result = entry.withIOVecs { vectors in
+            sl_journal_send_as(credentialSocket, options.socketPath, vectors.baseAddress, Int32(vectors.count), pid)
+        }
+        // Without the capabilities no entry can go as its writer's: stop trying.
+        if result == -EPERM { credentialsRefused = true }
+        return result
     }
 
     private func markAway(because reason: String) {

@@ -75,7 +75,7 @@ struct ConditionCompiler {
                 return error(origin, offset, "macro cycle: \(cycle)")
             }
             guard let macro = macros[name] else {
-                let hint = FieldCatalog.levelNames[name] != nil || FieldCatalog.statusNames.contains(name)
+                let hint = FieldCatalog.levelNames[name] != nil || FieldCatalog.keywords.contains(name)
                     ? "; to compare with the word, put it after an operator" : "; define it with '- macro: \(name)'"
                 return error(origin, offset, "undefined macro '\(name)'\(hint)")
             }
@@ -95,13 +95,14 @@ struct ConditionCompiler {
     private mutating func compileComparison(_ reference: FieldReference, _ op: ComparisonOperator,
                                             _ values: [LiteralValue], offset: Int, origin: ConditionOrigin) -> Predicate {
         guard let field = FieldCatalog.resolve(reference.name) else {
+            if let advice = FieldCatalog.renamed[reference.name] { return error(origin, reference.offset, advice) }
             return error(origin, reference.offset, "unknown field '\(reference.name)' ('spanlog rules fields' lists them)")
         }
         fieldsRead.insert(reference.name)
         if field.needsLine, let trigger, trigger != .line {
             return error(origin, reference.offset, "\(field.name) is only known in rules with 'when: line'")
         }
-        if field.onlyAtSpanEnd, let trigger, trigger != .spanEnd, field.type != .status {
+        if field.onlyAtSpanEnd, let trigger, trigger != .spanEnd, field.type != .keyword {
             warning(origin, reference.offset, "\(field.name) is only known when the span ends: this comparison is always false while it is open")
         }
         if op == .exists {
@@ -123,7 +124,7 @@ struct ConditionCompiler {
         }
 
         switch field.type {
-        case .string, .status:
+        case .string, .keyword:
             return compileText(field, op, literals, origin: origin)
         case .argument:
             if literals.allSatisfy({ if case .number = $0.kind { true } else { false } }), !op.isTextual {
@@ -198,12 +199,12 @@ struct ConditionCompiler {
                 return error(origin, literal.offset, "\(field.name) is text; put \(literal.text) in quotes to compare it as text")
             }
         }
-        if field.type == .status {
-            for (literal, text) in zip(literals, strings) where !FieldCatalog.statusNames.contains(text) {
-                warning(origin, literal.offset, "span.status is never '\(text)' (it is one of \(FieldCatalog.statusNames.joined(separator: ", "))): this comparison is always false")
+        if field.type == .keyword {
+            for (literal, text) in zip(literals, strings) where !field.keywords.contains(text) {
+                warning(origin, literal.offset, "\(field.name) is never '\(text)' (it is one of \(field.keywords.joined(separator: ", "))): this comparison is always false")
             }
-            if trigger != .spanEnd, trigger != nil, strings.contains(where: { $0 != "open" }), op == .equal {
-                warning(origin, literals[0].offset, "span.status is always 'open' while the span runs: this rule can never fire")
+            if trigger != .spanEnd, trigger != nil, op == .equal, !strings.contains(where: field.keywordsWhileOpen.contains) {
+                warning(origin, literals[0].offset, "\(field.name) is \(field.keywordsWhileOpen.joined(separator: " or ")) while the span runs: this rule can never fire")
             }
         }
         guard let first = strings.first else { return { _ in false } }

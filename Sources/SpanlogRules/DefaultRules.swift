@@ -26,7 +26,7 @@ enum DefaultRules {
 
         - rule: slow_request
           desc: A request took longer than half a second.
-          condition: request_span and span.status = ok and span.duration > 500ms
+          condition: request_span and span.end_reason = exit_marker and span.duration > 500ms
           output: "%span.tags took %span.duration (%proc.name[%proc.pid] %span.uid)"
           priority: warning
           throttle: {rate: 10/1m, key: span.tags}
@@ -38,36 +38,30 @@ enum DefaultRules {
           priority: error
           throttle: {rate: 10/1m, key: span.tags}
 
-        - list: failure_words
-          items: [error, failed, failure, fail]
-
         - rule: span_reported_failure
-          desc: A span's exit marker says it failed (HTTP status 500 or more, an error argument, ok/success false).
-          condition: >
-            span.exit_arg.status >= 500 or span.exit_arg.error exists
-            or span.exit_arg.ok = false or span.exit_arg.success = false
-            or span.exit_arg.result in (failure_words)
+          desc: A span's exit marker says it failed (status 500 or more, an error argument, ok/success false; docs/markers.md).
+          condition: span.failure contains exit_status
           output: "%span.tags reported failure on exit (status=%span.exit_arg.status) (%proc.name[%proc.pid] %span.uid)"
           priority: error
           throttle: {rate: 10/1m, key: span.tags}
 
         - rule: abandoned_span
           desc: The thread or process that owned a span ended before its exit marker.
-          condition: span.status = abandoned
+          condition: span.end_reason = abandoned
           output: "%span.tags was abandoned after %span.duration: %proc.name[%proc.pid] ended without closing it"
           priority: warning
           throttle: {rate: 10/1m, key: span.tags}
 
         - rule: timed_out_span
           desc: A span stayed open longer than --span-timeout and was closed by spanlog.
-          condition: span.status = timeout
+          condition: span.end_reason = timeout
           output: "%span.tags timed out after %span.duration (%proc.name[%proc.pid])"
           priority: warning
           throttle: {rate: 10/1m, key: span.tags}
 
         - rule: evicted_span
           desc: More spans were open than --max-open-spans allows; the oldest were closed.
-          condition: span.status = evicted
+          condition: span.end_reason = evicted
           output: "%span.tags evicted after %span.duration: over the open-span limit (raise --max-open-spans)"
           priority: notice
           throttle: 1/1m

@@ -11,8 +11,9 @@ enum FieldType: String {
     case duration
     /// A log level, ordered trace < debug < info < notice < warning < error < critical.
     case level
-    /// A span status: ok, abandoned, timeout, evicted, open.
-    case status
+    /// One of a fixed set of words (`span.outcome`, `span.end_reason`): text whose values are
+    /// checked when the rule loads.
+    case keyword
 }
 
 /// A value read from a subject: text, or a number (durations in nanoseconds).
@@ -36,8 +37,11 @@ struct ResolvedField {
     var text: TextReader?
     /// Only line rules see line fields.
     var needsLine = false
-    /// Exit args and the final status are only known once the span ends.
+    /// Exit args and how the span ended are only known once the span ends.
     var onlyAtSpanEnd = false
+    /// A keyword field's words, and those it can have while its span is still open.
+    var keywords: [String] = []
+    var keywordsWhileOpen: [String] = []
 }
 
 /// Every field rules, filters and output templates can use, with its type and meaning.
@@ -68,7 +72,10 @@ public enum FieldCatalog {
         Entry(name: "span.io.read_bytes", type: "number", description: "With --span-io: bytes the span's thread read through any descriptor while it was open; missing without it."),
         Entry(name: "span.io.written_bytes", type: "number", description: "With --span-io: bytes it wrote through any descriptor (markers and lines included)."),
         Entry(name: "span.io.reads", type: "number", description: "With --span-io: read system calls it made; span.io.writes likewise."),
-        Entry(name: "span.status", type: "status", description: "ok, abandoned, timeout, evicted, or open (still running)."),
+        Entry(name: "span.outcome", type: "keyword", description: "ok, failed or unfinished: failed when the exit marker reports failure, error lines were written in it or its descendants, or it was abandoned or timed out; unfinished when it has not ended (or was evicted) and shows no failure."),
+        Entry(name: "span.failure", type: "string", description: "Why it failed, comma-separated: exit_status, error_lines, abandoned, timeout; missing when it did not."),
+        Entry(name: "span.end_reason", type: "keyword", description: "How it ended: exit_marker, abandoned, timeout, evicted, or still_open."),
+        Entry(name: "span.alerts", type: "number", description: "Alerts line and in-flight rules raised on it so far (span-end rules see those of earlier rules, not their own)."),
         Entry(name: "proc.pid", type: "number", description: "The pid of the process that entered the span."),
         Entry(name: "proc.name", type: "string", description: "That process's command name (comm)."),
         Entry(name: "container.id", type: "string", description: "The container the span's process runs in; missing outside containers."),
@@ -111,10 +118,23 @@ public enum FieldCatalog {
         case "span.io.written_bytes": return numeric(.number) { $0.span.io.syscalls.map { Double($0.writtenBytes) } }
         case "span.io.reads": return numeric(.number) { $0.span.io.syscalls.map { Double($0.reads) } }
         case "span.io.writes": return numeric(.number) { $0.span.io.syscalls.map { Double($0.writes) } }
-        case "span.status":
-            var resolved = text(.status) { $0.span.status.rawValue }
+        case "span.outcome":
+            var resolved = text(.keyword) { $0.span.outcome.verdict.rawValue }
+            resolved.keywords = SpanOutcome.Verdict.allCases.map(\.rawValue)
+            resolved.keywordsWhileOpen = [SpanOutcome.Verdict.failed.rawValue, SpanOutcome.Verdict.unfinished.rawValue]
+            return resolved
+        case "span.failure":
+            return text(.string) { subject in
+                let reasons = subject.span.outcome.reasons
+                return reasons.isEmpty ? nil : reasons.names.joined(separator: ",")
+            }
+        case "span.end_reason":
+            var resolved = text(.keyword) { $0.span.endReason.rawValue }
+            resolved.keywords = SpanEndReason.allCases.map(\.rawValue)
+            resolved.keywordsWhileOpen = [SpanEndReason.open.rawValue]
             resolved.onlyAtSpanEnd = true
             return resolved
+        case "span.alerts": return numeric(.number) { Double($0.span.alerts) }
         case "proc.pid": return numeric(.number) { Double($0.span.pid) }
         case "proc.name": return text(.string) { $0.span.comm }
         case "container.id": return text(.string) { $0.span.container }
@@ -164,5 +184,11 @@ public enum FieldCatalog {
         "error": .error, "critical": .critical, "fatal": .critical,
     ]
 
-    static let statusNames = ["ok", "abandoned", "timeout", "evicted", "open"]
+    /// Every keyword field's words.
+    static let keywords = Set(SpanOutcome.Verdict.allCases.map(\.rawValue) + SpanEndReason.allCases.map(\.rawValue))
+
+    /// Fields that were renamed, and what to write instead.
+    static let renamed: [String: String] = [
+        "span.status": "span.status was split: span.end_reason says how the span ended (exit_marker, abandoned, timeout, evicted, still_open), span.outcome whether it succeeded (ok, failed, unfinished)",
+    ]
 }

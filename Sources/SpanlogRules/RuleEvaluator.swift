@@ -21,6 +21,9 @@ public final class RuleEvaluator: RecordProcessor {
     private var nextInFlightCheck: Int64 = 0
     private var alerts = 0
     private var suppressed = 0
+    /// Alerts line and in-flight rules raised on spans still open, added to their span records
+    /// when they end: a span is marked the same whatever kind of rule raised its alert.
+    private var alertsOnOpenSpans: [SpanUID: Int] = [:]
     /// Line rules: the subject of the last line's span. Consecutive lines mostly share a span,
     /// so it is asked for once and its counts kept up here; any span's end drops it (a child's
     /// errors change its parent's total).
@@ -77,14 +80,17 @@ public final class RuleEvaluator: RecordProcessor {
         case .span(let span):
             if span.end > now { now = span.end }
             lineSubject = nil
-            // Without span-end rules the record passes on as it is: no copy to rebuild.
-            guard !spanEndRules.isEmpty else {
+            // Without span-end rules or earlier alerts the record passes on as it is: no copy to rebuild.
+            guard !spanEndRules.isEmpty || !alertsOnOpenSpans.isEmpty else {
                 forward(record)
                 break
             }
             var annotated = span
+            if !alertsOnOpenSpans.isEmpty, let earlier = alertsOnOpenSpans.removeValue(forKey: span.summary.uid) {
+                annotated.alerts += earlier
+            }
             let before = alerts
-            let subject = RuleSubject(span: span)
+            let subject = RuleSubject(span: annotated)
             for index in spanEndRules { evaluate(index, subject, at: span.end, forward: forward) }
             annotated.alerts += alerts - before
             forward(.span(annotated))
@@ -142,6 +148,7 @@ public final class RuleEvaluator: RecordProcessor {
             }
         }
         alerts += 1
+        if rule.trigger != .spanEnd { alertsOnOpenSpans[subject.span.summary.uid, default: 0] += 1 }
         forward(.alert(AlertRecord(timestamp: timestamp, rule: rule.name, priority: rule.priority,
                                    message: rule.output.render(subject), trigger: rule.trigger, span: subject.span,
                                    line: line, suppressed: suppressedBefore)))

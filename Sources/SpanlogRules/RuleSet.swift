@@ -82,6 +82,7 @@ public struct SpanCondition {
     public let needsSpanEnd: Bool
 
     static let endTimeFields: Set<String> = ["span.duration", "span.lines", "span.errors", "span.errors_total",
-                                             "span.status", "span.bytes_written"]
+                                             "span.end_reason", "span.outcome", "span.failure", "span.alerts",
+                                             "span.bytes_written"]
     static let endTimePrefixes = ["span.exit_arg.", "span.arg.", "span.io.", "span.stdout_", "span.stderr_", "span.file_"]
 }

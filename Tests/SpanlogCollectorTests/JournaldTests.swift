@@ -63,6 +63,7 @@ struct JournaldTests {
             dump_journal \(workspace.path("all.jsonl"))
             dump_journal \(workspace.path("tagged.jsonl")) SPAN_TAGS=checkout
             dump_journal \(workspace.path("alerts.jsonl")) SPANLOG_RULE=span_reported_failure -p err
+            journalctl --no-pager SPAN_TAGS=checkout.pay > \(workspace.path("short.txt"))
             """)
         #expect(status == 0)
         let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
@@ -78,12 +79,21 @@ struct JournaldTests {
         #expect(line.string("SPAN_ID") != nil && line.string("SPAN_UID") != nil && line.string("SPAN_PARENT_UID") != nil)
         let pid = try #require(line.string("OBJECT_PID"))
         #expect(line.string("OBJECT_COMM") == "bash", "journald attaches the writer's own metadata")
-        #expect(line.string("_PID") != pid, "_PID is spanlog's, set by journald")
+        // Sent with the writer's credentials: journald records the writer itself, and the
+        // default view names it.
+        #expect(line.string("_PID") == pid && line.string("SYSLOG_PID") == pid && line.string("_COMM") == "bash")
+        let short = (try? String(contentsOfFile: workspace.path("short.txt"), encoding: .utf8)) ?? ""
+        #expect(short.contains("bash[\(pid)]: ERROR card declined"), "\(short)")
+        let stats = try #require(JournalEntry.read(workspace.path("records.jsonl")).last { $0.string("type") == "stats" })
+        let journald = (stats.fields["outputs"] as? [[String: Any]])?.first { $0["name"] as? String == "journald" }
+        #expect((journald?["sent_as_writer"] as? Int ?? 0) > 0, "\(stats.fields)")
         #expect(line.bytes("SPAN_ARG_NOTE") == Array("two\nlines".utf8), "a multi-line value arrives intact")
 
         // The hostile names of the outer span, seen on its span-end entry.
         let outer = try #require(entries.first { $0.string("MESSAGE_ID") == Self.spanID && $0.string("SPAN_TAGS") == "checkout" })
-        #expect(outer.string("SPAN_STATUS") == "ok")
+        #expect(outer.string("SPAN_OUTCOME") == "failed" && outer.string("SPAN_END_REASON") == "exit_marker")
+        #expect(outer.string("SPAN_FAILURE") == "exit_status,error_lines")
+        #expect(outer.string("MESSAGE")?.hasPrefix("span checkout failed (exit status, error lines) after ") == true)
         #expect(Int(outer.string("SPAN_DURATION_NS") ?? "") ?? 0 > 300_000_000)
         #expect(outer.string("SPAN_ARG__PID") == "1" && outer.string("_PID") != "1")
         #expect(outer.string("SPAN_ARG_MESSAGE") == "spoof" && outer.string("MESSAGE")?.hasPrefix("span checkout") == true)
@@ -100,7 +110,7 @@ struct JournaldTests {
         #expect(alerts.count == 1)
         #expect(alerts.first?.string("MESSAGE_ID") == Self.alertID)
         #expect(alerts.first?.string("PRIORITY") == "3")
-        #expect(alerts.first?.string("SPAN_STATUS") == "ok")
+        #expect(alerts.first?.string("SPAN_OUTCOME") == "failed")
         #expect(alerts.first?.string("SPAN_TAGS") == "checkout")
         let tagged = JournalEntry.read(workspace.path("tagged.jsonl"))
         #expect(tagged.count >= 3, "journalctl SPAN_TAGS=checkout finds the entries")

@@ -48,6 +48,35 @@ struct ProcessControlTests {
         return false
     }
 
+    @Test func spanTimeoutClosesASpanWhileItsProcessSleeps() throws {
+        let workspace = try Workspace()
+        #expect(mkfifo(workspace.path("go"), 0o600) == 0)
+        try workspace.write("job.sh", """
+            echo ">:t:sleepy::" > /dev/null
+            read -t 60 line < "$1/go"
+            """)
+        let running = try Running(["--span-timeout", "300ms", "--", "/bin/bash", workspace.path("job.sh"),
+                                   workspace.url.path], in: workspace)
+        // The span record comes while the job still waits on the FIFO: time closed it, not an event.
+        var span: [String: Any]?
+        for _ in 0..<400 where span == nil {
+            span = running.text.split(separator: "\n").lazy
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .first { $0["type"] as? String == "span" }
+            if span == nil { usleep(25_000) }
+        }
+        let go = open(workspace.path("go"), O_WRONLY | O_NONBLOCK)
+        #expect(go >= 0, "the job stopped waiting before its span was reported")
+        if go >= 0 {
+            _ = write(go, "go\n", 3)
+            close(go)
+        }
+        running.process.waitUntilExit()
+        let record = try #require(span, "no span record while the job slept: \(running.text)")
+        #expect(record["end_reason"] as? String == "timeout")
+        #expect(record["duration_ns"] as? Int == 300_000_000)
+    }
+
     @Test func sigtermReachesTheWholeJobAndSpanlogEndsWithItsStats() throws {
         let workspace = try Workspace()
         let run = try Running(["--", "/bin/bash", "-c", "echo started; while true; do /bin/sleep 0.05; done"], in: workspace)

@@ -92,7 +92,7 @@ struct RecipeTests {
         #expect(tags(of: "uploaded part 2") == ["deploy", "upload"])
         #expect(tags(of: "upload slow") == ["deploy", "upload"])
         #expect(result.lines.count == 6, "nothing from $(…), seq or the C source file: \(result.lines.map { $0["text"] ?? "" })")
-        #expect(result.spans.allSatisfy { $0["status"] as? String == "ok" })
+        #expect(result.spans.allSatisfy { $0["end_reason"] as? String == "exit_marker" })
     }
 
     /// `make -j2`: targets built side by side each keep their own lines, compiler warnings
@@ -104,7 +104,7 @@ struct RecipeTests {
         #expect(result.status == 0, "\(result.stderr)")
         let compiles = result.spans.filter { $0["tags"] as? [String] == ["compile"] }
         #expect(compiles.count == 3)
-        #expect(compiles.allSatisfy { $0["parent"] is NSNull && $0["status"] as? String == "ok" })
+        #expect(compiles.allSatisfy { $0["parent"] is NSNull && $0["end_reason"] as? String == "exit_marker" })
         let byUID = Dictionary(uniqueKeysWithValues: compiles.map { ($0["uid"] as? String ?? "", Self.args($0)["target"] ?? "") })
         // make itself echoes each recipe before a shell runs it: those lines are make's.
         for line in result.lines where line["comm"] as? String != "make" {

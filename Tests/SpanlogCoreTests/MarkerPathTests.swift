@@ -73,7 +73,7 @@ import Testing
         let renderer = JSONRenderer(output: output)
         let span = SpanRecord(summary: SpanSummary(uid: SpanUID(session: 1, sequence: 1), id: 1, tags: ["t"]),
                               parent: nil, depth: 0, pid: 1, tid: 1, comm: "c", start: 0, end: 1, enterArgs: [],
-                              exitArgs: args, lines: 0, errors: 0, errorsTotal: 0, status: .ok, container: nil,
+                              exitArgs: args, lines: 0, errors: 0, errorsTotal: 0, endReason: .exitMarker, container: nil,
                               parentIsOpen: false)
         renderer.emit(.span(span))
         renderer.emit(.span(span))

@@ -69,7 +69,7 @@ import Testing
         #expect(spans.count == 2)
         let db = spans[0], req = spans[1]
         #expect(Set(db.keys) == ["type", "uid", "id", "tags", "parent", "depth", "pid", "tid", "comm", "start", "end",
-                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "status", "container",
+                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "outcome", "failure", "end_reason", "container",
                                  "io"])
         #expect(db["io"] as? [String: Int] == ["stdout_lines": 1, "stdout_bytes": 5, "stderr_lines": 0, "stderr_bytes": 0,
                                                "file_lines": 0, "file_bytes": 0])
@@ -81,7 +81,9 @@ import Testing
         #expect(db["exit_args"] as? [String: String] == ["rows": "3"])
         #expect(db["lines"] as? Int == 1)
         #expect(db["errors"] as? Int == 0)
-        #expect(db["status"] as? String == "ok")
+        #expect(db["end_reason"] as? String == "exit_marker")
+        #expect(db["outcome"] as? String == "ok")
+        #expect(db["failure"] as? [String] == [])
         #expect(db["container"] as? String == "0123456789ab")
         #expect(db["comm"] as? String == "api")
         let duration = try #require(db["duration_ns"] as? Int)

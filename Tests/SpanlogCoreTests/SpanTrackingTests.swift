@@ -27,7 +27,7 @@ import Testing
         h.marker(">:77:job:stage=queued:\n", pid: 10, tid: 11)
         h.marker("<:77:job:stage=done:\n", pid: 10, tid: 12)
         let span = h.collector.span("job")
-        #expect(span?.status == .ok)
+        #expect(span?.endReason == .exitMarker)
         #expect(span?.summary.id == 77)
         #expect(span?.exitArgs.first?.value == "done")
         #expect(h.collector.warnings.isEmpty)
@@ -40,7 +40,7 @@ import Testing
         h.marker(">:4242:transfer::\n", pid: 10)
         h.exitProcess(pid: 10)
         h.marker("<:4242:transfer::\n", pid: 20)
-        #expect(h.collector.span("transfer")?.status == .ok)
+        #expect(h.collector.span("transfer")?.endReason == .exitMarker)
     }
 
     @Test func threadSpanIsNotClosedByAnotherThread() {
@@ -67,7 +67,7 @@ import Testing
         h.start(pid: 10)
         h.marker(">:t:handler::\n", pid: 10, tid: 11)
         h.exitThread(pid: 10, tid: 11)
-        #expect(h.collector.span("handler")?.status == .abandoned)
+        #expect(h.collector.span("handler")?.endReason == .abandoned)
         #expect(h.engine.stats.abandonedSpans == 1)
     }
 
@@ -78,7 +78,7 @@ import Testing
         h.exitThread(pid: 10, tid: 11)
         #expect(h.collector.spans.isEmpty, "a p span outlives the thread that opened it")
         h.exitProcess(pid: 10)
-        #expect(h.collector.span("lifetime")?.status == .abandoned)
+        #expect(h.collector.span("lifetime")?.endReason == .abandoned)
     }
 
     @Test func globalSpanFromShortLivedHelperPassesToItsCreator() {
@@ -92,7 +92,7 @@ import Testing
         h.start(pid: 30, parent: 10, creator: 10, comm: "sh")
         h.marker("<::build::\n", pid: 30)
         let build = h.collector.span("build")
-        #expect(build?.status == .ok)
+        #expect(build?.endReason == .exitMarker)
         #expect(h.collector.line("compiling")?.span?.uid == build?.summary.uid)
     }
 
@@ -107,7 +107,7 @@ import Testing
         h.start(pid: 21, parent: 10, creator: 10, comm: "echo")
         h.marker("<:pp:deploy::\n", pid: 21)
         let deploy = h.collector.span("deploy")
-        #expect(deploy?.status == .ok)
+        #expect(deploy?.endReason == .exitMarker)
         #expect(deploy?.summary.id == 10)
         #expect(h.collector.line("deploying")?.span?.uid == deploy?.summary.uid)
     }
@@ -116,7 +116,7 @@ import Testing
         let h = EngineHarness { $0.maxOpenSpans = 3 }
         h.start(pid: 10)
         for index in 0..<5 { h.marker(">:\(index):s\(index)::\n", pid: 10) }
-        let evicted = h.collector.spans.filter { $0.status == .evicted }
+        let evicted = h.collector.spans.filter { $0.endReason == .evicted }
         #expect(evicted.map(\.summary.tagPath) == ["s0", "s1"])
         #expect(h.engine.stats.evictedSpans == 2)
         #expect(h.engine.stats.spansStarted == 5)
@@ -130,9 +130,35 @@ import Testing
         h.marker("<:2:fast::\n", pid: 10)
         h.advance(nanoseconds: 2_000_000_000)
         h.stdout("tick\n", pid: 10)
-        #expect(h.collector.span("slow")?.status == .timeout)
-        #expect(h.collector.span("fast")?.status == .ok)
+        #expect(h.collector.span("slow")?.endReason == .timeout)
+        #expect(h.collector.span("fast")?.endReason == .exitMarker)
         #expect(h.engine.stats.timedOutSpans == 1)
+    }
+
+    @Test func theClockClosesATimedOutSpanWhenNothingElseHappens() throws {
+        // A live session's poll loop passes the clock: the span ends at its deadline, not at the
+        // next event (which here never comes).
+        let timeout: UInt64 = 300_000_000
+        let live = EngineHarness { $0.spanTimeout = timeout }
+        live.start(pid: 10)
+        live.marker(">:t:sleepy::\n", pid: 10)
+        live.engine.flush(now: live.clock + timeout / 2)
+        #expect(live.collector.spans.isEmpty)
+        live.engine.flush(now: live.clock + 3_000_000_000)
+        let span = try #require(live.collector.span("sleepy"))
+        #expect(span.endReason == .timeout)
+        #expect(span.durationNanoseconds == Int64(timeout))
+        #expect(live.engine.stats.timedOutSpans == 1)
+
+        // A replay of the same events has no clock, only the next event, 3 s later: same record.
+        let replay = EngineHarness { $0.spanTimeout = timeout }
+        replay.start(pid: 10)
+        replay.marker(">:t:sleepy::\n", pid: 10)
+        replay.advance(nanoseconds: 3_000_000_000)
+        replay.stdout("woke up\n", pid: 10)
+        let replayed = try #require(replay.collector.span("sleepy"))
+        #expect(replayed.durationNanoseconds == span.durationNanoseconds && replayed.end == span.end)
+        #expect(replay.collector.line("woke up")?.span == nil)
     }
 
     @Test func stopReportsStillOpenSpansAsOpen() {
@@ -142,7 +168,7 @@ import Testing
         h.marker(">:t:inner::\n", pid: 10)
         h.stop()
         #expect(h.collector.spans.map(\.summary.tagPath) == ["inner", "outer"])
-        #expect(h.collector.spans.allSatisfy { $0.status == .open })
+        #expect(h.collector.spans.allSatisfy { $0.endReason == .open })
         #expect(h.collector.finished)
         guard case .stats(let stats) = h.collector.records.last else {
             Issue.record("the last record must be the stats record")
@@ -184,7 +210,7 @@ import Testing
         h.marker(">:t:broken:k=", pid: 10)
         h.marker(">:t:good::\n", pid: 10)
         h.marker("<:t:good::\n", pid: 10)
-        #expect(h.collector.span("good")?.status == .ok)
+        #expect(h.collector.span("good")?.endReason == .exitMarker)
         #expect(h.engine.stats.markerErrors == 1)
         #expect(h.collector.warnings.first?.kind == .markerError)
     }
@@ -219,13 +245,13 @@ import Testing
         h.stdout("inside the newest\n", pid: 10, tid: 11)
         for _ in 0..<3 { h.marker("<:t:request::\n", pid: 10, tid: 10) }
         h.stop()
-        let evicted = h.collector.spans.filter { $0.status == .evicted }
+        let evicted = h.collector.spans.filter { $0.endReason == .evicted }
         #expect(evicted.count == 500)
         #expect(evicted.map { $0.enterArgs.first?.value } == (0..<500).map { "\($0)" }, "oldest first")
-        let closed = h.collector.spans.filter { $0.status == .ok }
+        let closed = h.collector.spans.filter { $0.endReason == .exitMarker }
         #expect(closed.map { $0.enterArgs.first?.value } == ["998", "996", "994"], "exits still close the most recent")
         #expect(h.collector.line("inside the newest")?.span?.enterArgs.first?.value == "999")
-        #expect(h.collector.spans.filter { $0.status == .open }.count == 497)
+        #expect(h.collector.spans.filter { $0.endReason == .open }.count == 497)
         #expect(h.engine.stats.evictedSpans == 500)
     }
 }

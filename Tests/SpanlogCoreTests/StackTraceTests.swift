@@ -100,6 +100,28 @@ import Testing
 
     /// A span that ends releases its held error line first, so rules and the text view see the
     /// line inside the open span.
+    @Test func aThreadsRecordsComeOutInTheOrderItWroteThem() throws {
+        let h = EngineHarness()
+        h.start(pid: 10)
+        h.marker(">:t:request::\n", pid: 10)
+        h.write("ERROR lookup failed\n", pid: 10, target: .stderr)
+        h.stdout("retrying\n", pid: 10)
+        h.write("ERROR second try failed\n", pid: 10, target: .stderr)
+        h.marker(">:t:request.fallback::\n<:t:request.fallback::\n", pid: 10)
+        h.marker("<:t:request::\n", pid: 10)
+        h.stop()
+        let order = h.collector.records.compactMap { record -> String? in
+            switch record {
+            case .line(let line): line.textString
+            case .span(let span): span.summary.tagPath
+            default: nil
+            }
+        }
+        #expect(order == ["ERROR lookup failed", "retrying", "ERROR second try failed", "request.fallback", "request"])
+        let times = h.collector.lines.map(\.timestamp)
+        #expect(times == times.sorted())
+    }
+
     @Test func aHeldErrorLineIsReleasedBeforeItsSpanEnds() throws {
         let h = EngineHarness()
         h.start(pid: 10)

@@ -88,6 +88,6 @@ import Testing
         harness.advance(nanoseconds: 2_000_000)
         harness.stdout("after the timeout\n", pid: 10)
         harness.stop()
-        #expect(harness.collector.span("late")?.status == .timeout)
+        #expect(harness.collector.span("late")?.endReason == .timeout)
     }
 }

@@ -33,14 +33,14 @@ import Testing
         let line = LineRecord(timestamp: 0, pid: 10, tid: 11, comm: "app", stream: .stderr, path: nil,
                               text: Array("WARNING slow\nsecond".utf8)[...], level: .warning, truncated: true, span: span)
         let entry = try #require(JournalEntryBuilder().entry(for: .line(line)))
-        #expect(names(of: entry) == ["MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "OBJECT_PID",
+        #expect(names(of: entry) == ["MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "OBJECT_PID",
                                      "LOG_STREAM", "SPANLOG_TRUNCATED", "SPAN_UID", "SPAN_ID", "SPAN_TAGS",
                                      "SPAN_PARENT_UID", "SPAN_ARG_MESSAGE"])
         #expect(entry.bytes.starts(with: Array("MESSAGE=WARNING slow\nsecond".utf8)))
         #expect(JournalEntryBuilder.priority(of: .warning) == 4 && JournalEntryBuilder.priority(of: nil) == 6)
         #expect(JournalEntryBuilder().entry(for: .span(SpanRecord(
             summary: span, parent: nil, depth: 0, pid: 1, tid: 1, comm: "", start: 0, end: 1, enterArgs: [], exitArgs: [],
-            lines: 0, errors: 0, errorsTotal: 0, status: .ok, container: nil, parentIsOpen: false))) == nil,
+            lines: 0, errors: 0, errorsTotal: 0, endReason: .exitMarker, container: nil, parentIsOpen: false))) == nil,
             "span ends only with --journald-spans")
     }
 }

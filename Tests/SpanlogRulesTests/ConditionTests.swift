@@ -6,7 +6,7 @@ import Testing
     static let checkout = RuleSubject(span: span(
         tags: ["request", "checkout"], depth: 1, durationMs: 612,
         enter: [("user", "42"), ("path", "/checkout/cart"), ("user", "ignored duplicate")],
-        exit: [("status", "503"), ("error", "")], lines: 7, errors: 2, errorsTotal: 3, status: .ok,
+        exit: [("status", "503"), ("error", "")], lines: 7, errors: 2, errorsTotal: 3, endReason: .exitMarker,
         comm: "python3", pid: 900, container: "abc123"))
 
     @Test(arguments: [
@@ -37,7 +37,9 @@ import Testing
         ("span.tag[5] = x", false), ("span.tag[-1] = checkout", true), ("span.tag[0] = request", true),
         ("span.arg.user = 42", true), ("span.arg.status = 503", true),
         ("span.errors_total = 3 and span.errors = 2", true), ("container.id = abc123", true),
-        ("span.status = ok", true), ("span.status in (abandoned, timeout)", false),
+        ("span.end_reason = exit_marker", true), ("span.end_reason in (abandoned, timeout)", false),
+        ("span.outcome = failed", true), ("span.failure = \"exit_status,error_lines\"", true),
+        ("span.failure contains timeout", false), ("span.alerts = 0", true),
         // Durations in every unit.
         ("span.duration > 600000us", true), ("span.duration > 612000001ns", false), ("span.duration < 1m", true),
         ("span.duration < 0.01h", true),

@@ -112,14 +112,26 @@ import Testing
               condition: span.depth = 0
             - rule: never
               when: line
-              condition: span.status = done
+              condition: span.end_reason = done
+              output: x
+            - rule: ok_while_running
+              when: line
+              condition: span.outcome = ok
               output: x
             """
         let found = diagnostics([("r.yaml", yaml)])
         #expect(found.allSatisfy { $0.severity == .warning })
         #expect(found.contains { $0.message == "macro 'unused' is never used" && $0.location.line == 1 })
-        #expect(found.contains { $0.message.contains("span.status is never 'done'") })
-        #expect(found.contains { $0.message.contains("can never fire") })
+        #expect(found.contains { $0.message.contains("span.end_reason is never 'done'") })
+        #expect(found.contains { $0.message.contains("span.end_reason is still_open while the span runs: this rule can never fire") })
+        #expect(found.contains { $0.message.contains("span.outcome is failed or unfinished while the span runs") && $0.location.line == 9 })
+    }
+
+    @Test func theOldStatusFieldSaysWhatReplacedIt() {
+        let yaml = "- rule: a\n  condition: span.status = ok\n  output: x\n"
+        let found = diagnostics([("r.yaml", yaml)])
+        #expect(found.count == 1 && found[0].severity == .error)
+        #expect(found.first?.message.contains("span.end_reason says how the span ended") == true)
     }
 
     @Test func laterFilesOverrideOrDisableByName() throws {

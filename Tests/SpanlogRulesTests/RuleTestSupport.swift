@@ -4,13 +4,13 @@
 /// A span record with the fields a test cares about.
 func span(tags: [String] = ["request"], id: Int64 = 1, depth: Int = 0, durationMs: Int64 = 10,
           enter: [(String, String)] = [], exit: [(String, String)] = [], lines: Int = 0, errors: Int = 0,
-          errorsTotal: Int? = nil, status: SpanStatus = .ok, comm: String = "shop", pid: Int32 = 42,
+          errorsTotal: Int? = nil, endReason: SpanEndReason = .exitMarker, comm: String = "shop", pid: Int32 = 42,
           container: String? = nil, sequence: UInt64 = 1) -> SpanRecord {
     SpanRecord(summary: SpanSummary(uid: SpanUID(session: 7, sequence: sequence), id: id, tags: tags), parent: nil,
                depth: depth, pid: pid, tid: pid, comm: comm, start: 1_000_000_000, end: 1_000_000_000 + durationMs * 1_000_000,
                enterArgs: MarkerArgs(enter.map { (name: $0.0, value: $0.1) }),
                exitArgs: MarkerArgs(exit.map { (name: $0.0, value: $0.1) }),
-               lines: lines, errors: errors, errorsTotal: errorsTotal ?? errors, status: status, container: container,
+               lines: lines, errors: errors, errorsTotal: errorsTotal ?? errors, endReason: endReason, container: container,
                parentIsOpen: false)
 }
 

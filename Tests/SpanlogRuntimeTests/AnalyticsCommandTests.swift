@@ -57,6 +57,30 @@ struct AnalyticsCommandTests {
         #expect(result.stderr.contains("--filter:1:"), "\(result.stderr)")
     }
 
+    /// The checkout request fails twice over (exit status 500, error lines in its payment step):
+    /// every output, a rule, the filter and the summary call it failed, for the same reasons.
+    @Test func aFailedSpanIsFailedEverywhere() throws {
+        let scratch = try Scratch()
+        try "- rule: failed_request\n  condition: span.depth = 0 and span.outcome = failed\n  output: \"%span.failure\"\n"
+            .write(toFile: scratch.path("rules.yaml"), atomically: true, encoding: .utf8)
+        let records = try Self.records(["replay", try Self.shop(in: scratch), "--rules", scratch.path("rules.yaml"),
+                                        "--filter", "span.outcome = failed", "--summary",
+                                        "--output", "json", "--output", "text:\(scratch.path("view.txt"))",
+                                        "--color", "never"])
+        let spans = Self.of("span", records)
+        #expect(spans.map { ($0["tags"] as? [String] ?? []).joined(separator: ".") } == ["request.payment", "request"])
+        let request = try #require(spans.last)
+        #expect(request["outcome"] as? String == "failed")
+        #expect(request["failure"] as? [String] == ["exit_status", "error_lines"])
+        #expect(request["end_reason"] as? String == "exit_marker")
+        #expect(Self.of("alert", records).map { $0["message"] as? String } == ["exit_status,error_lines"])
+        let view = try String(contentsOfFile: scratch.path("view.txt"), encoding: .utf8)
+        #expect(view.contains("✗ request#5  failed (exit status, error lines)"), "\(view)")
+        #expect(!view.contains(" ok "), "\(view)")
+        let summary = try #require(Self.of("summary", records).first { $0["tags"] as? [String] == ["request"] })
+        #expect(summary["count"] as? Int == 1 && summary["failed"] as? Int == 1)
+    }
+
     @Test func summaryFiguresMatchTheKnownDurations() throws {
         let scratch = try Scratch()
         let rows = Self.of("summary", try Self.records(["summary", try Self.shop(in: scratch), "--format", "json"]))
@@ -73,7 +97,7 @@ struct AnalyticsCommandTests {
         #expect(db["lines_mean"] as? Double == 0)
         let request = try #require(rows.first)
         #expect(request["count"] as? Int == 3)
-        #expect(request["errors"] as? Int == 1, "the checkout failed")
+        #expect(request["failed"] as? Int == 1, "the checkout failed")
         #expect(request["lines_mean"] as? Double == 1)
         #expect(Self.of("line", try Self.records(["summary", try Self.shop(in: scratch), "--format", "json"])).isEmpty)
     }

@@ -33,7 +33,11 @@ public final class Engine {
     private var threadIO: [Int32: ThreadIO] = [:]
     private var ioAtEnter: [UInt64: ThreadIO] = [:]
     private var lastTimestamp: UInt64 = 0
-    private var nextTimeoutCheck: UInt64 = 0
+    /// `--span-timeout`: no open span times out before this (it may be earlier than any real deadline).
+    private var timeoutDeadline: UInt64 = .max
+    /// The span whose end is being recorded: its held and unfinished lines still go out as lines
+    /// of an open span, so line rules see them like any other.
+    private var ending: SpanInstance?
     private var stopped = false
 
     public init(configuration: EngineConfiguration, outputs: RecordFanout) {
@@ -55,7 +59,7 @@ public final class Engine {
         stats.events += 1
         let timestamp = event.timestamp
         if timestamp > lastTimestamp { lastTimestamp = timestamp }
-        if configuration.spanTimeout != nil, lastTimestamp >= nextTimeoutCheck { expireTimedOutSpans() }
+        if timestamp > timeoutDeadline { expireTimedOutSpans(before: timestamp) }
         if lastTimestamp > traces.earliestDeadline { traces.expire(before: lastTimestamp, emit: emitLine) }
 
         switch event {
@@ -100,7 +104,7 @@ public final class Engine {
         traces.flushAll(emit: emitLine)
         markers.flushAll { handleMarkerOutcome($0, pid: 0, tid: 0, at: timestamp) }
         let openAtStop = tracker.openCount
-        for instance in tracker.allOpen().reversed() { close(instance, status: .open, at: timestamp) }
+        for instance in tracker.allOpen().reversed() { close(instance, endReason: .open, at: timestamp) }
         stats.openSpans = openAtStop
         outputs.emit(.stats(StatsRecord(timestamp: wallClock(timestamp), stats: stats)))
         stopped = true
@@ -108,9 +112,15 @@ public final class Engine {
     }
 
     /// Hands buffered records to the output; call when no events are waiting. `now` (the
-    /// monotonic clock, live sessions only) releases stack traces no continuation came for.
+    /// monotonic clock, live sessions only, no later than the newest event that may still be on
+    /// its way) closes spans past `--span-timeout` and releases stack traces no continuation
+    /// came for. A replay does the same when its next event is later than those deadlines, and
+    /// the records are stamped with the deadlines, not `now`, so both give the same records.
     public func flush(now: UInt64? = nil) {
-        if let now, !stopped, now > traces.earliestDeadline { traces.expire(before: now, emit: emitLine) }
+        if let now, !stopped {
+            if now > timeoutDeadline { expireTimedOutSpans(before: now) }
+            if now > traces.earliestDeadline { traces.expire(before: now, emit: emitLine) }
+        }
         outputs.flush()
     }
 
@@ -169,6 +179,9 @@ public final class Engine {
     private func handleMarkerWrite(_ write: WriteEvent) {
         // The closure takes the three fields, not the event: capturing it copied it per marker.
         let pid = write.pid, tid = write.tid, timestamp = write.timestamp
+        // A held error line of this thread was written before the marker: out it goes first,
+        // so a thread's records keep the order it wrote them in.
+        traces.release(tid: tid, emit: emitLine)
         markers.feed(tid: tid, bytes: write.bytes) { handleMarkerOutcome($0, pid: pid, tid: tid, at: timestamp) }
         if write.isTruncated {
             // Markers past the captured bytes are lost: never silently. The partial last
@@ -237,9 +250,12 @@ public final class Engine {
             if !threadIO.isEmpty, let io = threadIO[tid] { ioAtEnter[instance.sequence] = io }
             tracker.clearFocus(tid: tid)
             stats.spansStarted += 1
+            if let timeout = configuration.spanTimeout, timeoutDeadline == .max {
+                timeoutDeadline = Self.deadline(timestamp, after: timeout)
+            }
             while tracker.openCount > configuration.maxOpenSpans, let oldest = tracker.oldestOpen(startedAtOrBefore: nil) {
                 stats.evictedSpans += 1
-                close(oldest, status: .evicted, at: timestamp)
+                close(oldest, endReason: .evicted, at: timestamp)
             }
         case .switchTo:
             if tracker.switchFocus(tid: tid, id: resolvedID, tags: marker.tags, tagsHash: marker.tagsHash) == nil {
@@ -254,7 +270,7 @@ public final class Engine {
             tracker.clearFocus(tid: tid)
             let key = tracker.key(id: resolvedID, tags: marker.tags, tagsHash: marker.tagsHash)
             if let instance = tracker.closeMostRecent(key: key) {
-                finishClosed(instance, status: .ok, exitArgs: marker.args, closedBy: tid, at: timestamp)
+                finishClosed(instance, endReason: .exitMarker, exitArgs: marker.args, closedBy: tid, at: timestamp)
             } else {
                 stats.unmatchedExits += 1
                 let tags = marker.tags.joined(separator: ".")
@@ -296,42 +312,50 @@ public final class Engine {
             } else {
                 instance.owner = nil
                 stats.abandonedSpans += 1
-                close(instance, status: .abandoned, at: timestamp)
+                close(instance, endReason: .abandoned, at: timestamp)
             }
         }
         tracker.transfer(survivors.reversed(), to: heir)
     }
 
-    private func expireTimedOutSpans() {
+    /// Closes the spans whose timeout passed before `now`, each at its own deadline: the time it
+    /// timed out, whether an event or the clock noticed.
+    private func expireTimedOutSpans(before now: UInt64) {
         guard let timeout = configuration.spanTimeout else { return }
-        let now = lastTimestamp
-        // Saturating: a capture's timestamps can be anything, up to the end of the range.
-        let (next, overflow) = now.addingReportingOverflow(min(timeout / 4 + 1, 100_000_000))
-        nextTimeoutCheck = overflow ? .max : next
-        guard now > timeout else { return }
-        while let oldest = tracker.oldestOpen(startedAtOrBefore: now - timeout) {
-            stats.timedOutSpans += 1
-            close(oldest, status: .timeout, at: now)
+        if now > timeout {
+            while let oldest = tracker.oldestOpen(startedAtOrBefore: now - timeout - 1) {
+                stats.timedOutSpans += 1
+                close(oldest, endReason: .timeout, at: Self.deadline(oldest.start, after: timeout))
+            }
+            tracker.compactAgeQueue()
         }
-        tracker.compactAgeQueue()
+        timeoutDeadline = tracker.oldestOpen(startedAtOrBefore: nil).map { Self.deadline($0.start, after: timeout) } ?? .max
+    }
+
+    /// Saturating: a capture's timestamps can be anything, up to the end of the range.
+    private static func deadline(_ start: UInt64, after timeout: UInt64) -> UInt64 {
+        let (deadline, overflow) = start.addingReportingOverflow(timeout)
+        return overflow ? .max : deadline
     }
 
     // MARK: Records
 
-    private func close(_ instance: SpanInstance, status: SpanStatus, at timestamp: UInt64) {
+    private func close(_ instance: SpanInstance, endReason: SpanEndReason, at timestamp: UInt64) {
         tracker.markClosed(instance)
-        finishClosed(instance, status: status, exitArgs: [], at: timestamp)
+        finishClosed(instance, endReason: endReason, exitArgs: [], at: timestamp)
     }
 
-    private func finishClosed(_ instance: SpanInstance, status: SpanStatus, exitArgs: MarkerArgs,
+    private func finishClosed(_ instance: SpanInstance, endReason: SpanEndReason, exitArgs: MarkerArgs,
                               closedBy closer: Int32? = nil, at timestamp: UInt64) {
+        ending = instance
         traces.flush(spanEnding: instance, emit: emitLine)
+        ending = nil
         // Lines that started inside the span and have not ended yet still count in it.
         lines.countUnfinished(in: instance) { count($0, stream: Self.stream(of: $1), bytes: $2, in: instance) }
         let errors = tracker.takeErrorCount(of: instance)
         stats.spansEnded += 1
-        if status == .ok { tracker.compactAgeQueue() }
-        var record = spanRecord(instance, status: status, exitArgs: exitArgs, errors: errors, at: timestamp)
+        if endReason == .exitMarker { tracker.compactAgeQueue() }
+        var record = spanRecord(instance, endReason: endReason, exitArgs: exitArgs, errors: errors, at: timestamp)
         if !ioAtEnter.isEmpty, let atEnter = ioAtEnter.removeValue(forKey: instance.sequence), closer == instance.tid,
            let atExit = threadIO[instance.tid] {
             record.io.syscalls = atExit.since(atEnter)
@@ -339,7 +363,7 @@ public final class Engine {
         outputs.emit(.span(record))
     }
 
-    private func spanRecord(_ instance: SpanInstance, status: SpanStatus, exitArgs: MarkerArgs,
+    private func spanRecord(_ instance: SpanInstance, endReason: SpanEndReason, exitArgs: MarkerArgs,
                             errors: SpanTracker.ErrorCount, at timestamp: UInt64) -> SpanRecord {
         var record = SpanRecord(
             summary: instance.summary(session: configuration.session),
@@ -348,7 +372,7 @@ public final class Engine {
             pid: instance.pid, tid: instance.tid, comm: instance.process?.comm ?? "",
             start: wallClock(instance.start), end: wallClock(max(timestamp, instance.start)),
             enterArgs: instance.enterArgs, exitArgs: exitArgs, lines: instance.lines, errors: errors.own,
-            errorsTotal: errors.total, status: status, container: instance.process?.container,
+            errorsTotal: errors.total, endReason: endReason, container: instance.process?.container,
             parentIsOpen: instance.parent?.isOpen ?? false)
         record.io = instance.streamCounts
         return record
@@ -367,17 +391,19 @@ public final class Engine {
 
 extension Engine: OpenSpanQuery {
     public func openSpan(_ uid: SpanUID, now: Int64) -> SpanRecord? {
-        guard uid.session == configuration.session, let instance = tracker.openInstance(sequence: uid.sequence) else {
+        guard uid.session == configuration.session,
+              let instance = tracker.openInstance(sequence: uid.sequence)
+                ?? ending.flatMap({ $0.sequence == uid.sequence ? $0 : nil }) else {
             return nil
         }
-        return spanRecord(instance, status: .open, exitArgs: [], errors: tracker.errorCount(of: instance), at: monotonic(now))
+        return spanRecord(instance, endReason: .open, exitArgs: [], errors: tracker.errorCount(of: instance), at: monotonic(now))
     }
 
     public func openSpans(enteredAfter sequence: UInt64, startedAtOrBefore cutoff: Int64, now: Int64,
                           limit: Int) -> [SpanRecord] {
         let monotonicCutoff = monotonic(cutoff)
         return tracker.openInstances(after: sequence, startedAtOrBefore: monotonicCutoff, limit: limit).map {
-            spanRecord($0, status: .open, exitArgs: [], errors: tracker.errorCount(of: $0), at: monotonic(now))
+            spanRecord($0, endReason: .open, exitArgs: [], errors: tracker.errorCount(of: $0), at: monotonic(now))
         }
     }
 

@@ -4,7 +4,7 @@
 /// nanoseconds. Every other line passes straight through, and nothing is held once the
 /// process exits, the line's span ends or the engine stops.
 struct StackTraceJoiner {
-    private struct StreamKey: Hashable {
+    struct StreamKey: Hashable {
         var pid: Int32
         var target: WriteTarget
     }
@@ -40,6 +40,8 @@ struct StackTraceJoiner {
             return
         }
         let key = StreamKey(pid: line.pid, target: line.target)
+        // The thread's held line on another stream was written before this one.
+        release(tid: line.tid, except: key, emit: emit)
         if var record = held.removeValue(forKey: key) {
             if join(line, to: &record) {
                 held[key] = record
@@ -82,6 +84,19 @@ struct StackTraceJoiner {
         guard now > earliestDeadline else { return }
         let due = held.filter { $0.value.lastTimestamp &+ Self.window < now }
         for (key, record) in due.sorted(by: { $0.value.line.timestamp < $1.value.line.timestamp }) {
+            held[key] = nil
+            release(record, emit: emit)
+        }
+        recomputeDeadline()
+    }
+
+    /// Emits the held records of a thread (on streams other than `except`): it wrote something
+    /// else since, and a thread's records go out in the order it wrote them.
+    mutating func release(tid: Int32, except: StreamKey? = nil, emit: (AssembledLine, LogLevel?) -> Void) {
+        guard !held.isEmpty else { return }
+        let ofThread = held.filter { $0.value.line.tid == tid && $0.key != except }
+        guard !ofThread.isEmpty else { return }
+        for (key, record) in ofThread.sorted(by: { $0.value.line.timestamp < $1.value.line.timestamp }) {
             held[key] = nil
             release(record, emit: emit)
         }

@@ -30,7 +30,7 @@ public final class OutputChannel {
         case .writeFailed(let reason), .unavailable(let reason): error = reason
         }
         return OutputStatus(name: name, records: records, failedWrites: health.failedWrites,
-                            lostBytes: health.lostBytes, error: error)
+                            lostBytes: health.lostBytes, error: error, counters: sink.counters)
     }
 }
 
@@ -42,4 +42,12 @@ public struct OutputStatus: Sendable, Equatable {
     public var lostBytes: Int
     /// The first failure, in words; nil while the output works.
     public var error: String?
+    /// The output's own counters (`RecordSink.counters`).
+    public var counters: [(name: String, value: Int)] = []
+
+    public static func == (lhs: OutputStatus, rhs: OutputStatus) -> Bool {
+        lhs.name == rhs.name && lhs.records == rhs.records && lhs.failedWrites == rhs.failedWrites
+            && lhs.lostBytes == rhs.lostBytes && lhs.error == rhs.error
+            && lhs.counters.map(\.name) == rhs.counters.map(\.name) && lhs.counters.map(\.value) == rhs.counters.map(\.value)
+    }
 }

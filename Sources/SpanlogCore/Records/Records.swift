@@ -100,19 +100,6 @@ public struct ThreadIO: Sendable, Equatable {
     }
 }
 
-public enum SpanStatus: String, Sendable {
-    /// Closed by its exit marker.
-    case ok
-    /// Its owner (thread or process) ended first; nobody can close it any more.
-    case abandoned
-    /// Open longer than `--span-timeout`.
-    case timeout
-    /// Closed to keep open spans under their bound.
-    case evicted
-    /// Still open when tracing stopped.
-    case open
-}
-
 public struct LineRecord: Sendable {
     /// Wall-clock nanoseconds since the Unix epoch, UTC.
     public var timestamp: Int64
@@ -146,11 +133,12 @@ public struct SpanRecord: Sendable {
     public var errors: Int
     /// Error lines of this span and of its descendants that ended before it.
     public var errorsTotal: Int
-    public var status: SpanStatus
+    /// How it ended; whether it succeeded is `outcome`.
+    public var endReason: SpanEndReason
     public var container: String?
     /// Whether the parent was still open when this span ended (renderers nest it then).
     public var parentIsOpen: Bool
-    /// Alerts rules raised on this span (the text view marks it failed).
+    /// Alerts rules of any kind raised on this span.
     public var alerts = 0
     /// What the span wrote, per stream, and with `--span-io` its threads' system calls.
     public var io = SpanIO()
@@ -159,8 +147,8 @@ public struct SpanRecord: Sendable {
     /// is exact even when a capture's offset pushes them past the ends of the range.
     public var durationNanoseconds: Int64 { end &- start }
 
-    /// Failed in a person's eyes: an error line in it or below it, or an alert on it.
-    public var looksFailed: Bool { errorsTotal > 0 || alerts > 0 }
+    /// Whether it succeeded, and why not.
+    public var outcome: SpanOutcome { SpanOutcome(endReason: endReason, errorsTotal: errorsTotal, exitArgs: exitArgs) }
 }
 
 /// How urgent an alert is: the syslog/journald priorities, most urgent first.
@@ -328,4 +316,11 @@ public protocol RecordSink: AnyObject {
     func flush()
     /// Called once, after the last record.
     func finish()
+    /// What this output alone counts (journald: entries sent as their writer's), for the stats
+    /// record's `outputs` entry.
+    var counters: [(name: String, value: Int)] { get }
+}
+
+extension RecordSink {
+    public var counters: [(name: String, value: Int)] { [] }
 }

@@ -2,8 +2,8 @@
 public struct SummaryRow: Sendable, Equatable {
     public var tags: [String]
     public var count: Int
-    /// Spans that failed: error lines in them or their descendants, or an alert.
-    public var errors: Int
+    /// Spans whose outcome is failed (`SpanOutcome`).
+    public var failed: Int
     public var minNanoseconds: Int64
     public var meanNanoseconds: Int64
     public var p50Nanoseconds: Int64
@@ -20,12 +20,12 @@ public struct SummaryRow: Sendable, Equatable {
     /// Spans per `LatencyBuckets` bucket, when a histogram was asked for.
     public var histogram: [Int]?
 
-    public init(tags: [String], count: Int, errors: Int, minNanoseconds: Int64, meanNanoseconds: Int64,
+    public init(tags: [String], count: Int, failed: Int, minNanoseconds: Int64, meanNanoseconds: Int64,
                 p50Nanoseconds: Int64, p90Nanoseconds: Int64, p99Nanoseconds: Int64, maxNanoseconds: Int64,
                 linesMean: Double, histogram: [Int]? = nil) {
         self.tags = tags
         self.count = count
-        self.errors = errors
+        self.failed = failed
         self.minNanoseconds = minNanoseconds
         self.meanNanoseconds = meanNanoseconds
         self.p50Nanoseconds = p50Nanoseconds

@@ -158,8 +158,17 @@ public final class JSONRenderer: RecordSink {
         buffer.appendDecimal(span.errors)
         buffer.append(",\"errors_total\":")
         buffer.appendDecimal(span.errorsTotal)
-        buffer.append(",\"status\":\"")
-        buffer.append(string: span.status.rawValue)
+        let outcome = span.outcome
+        buffer.append(",\"outcome\":\"")
+        buffer.append(string: outcome.verdict.rawValue)
+        buffer.append("\",\"failure\":[")
+        for (index, name) in outcome.reasons.names.enumerated() {
+            buffer.append(index == 0 ? "\"" : ",\"")
+            buffer.append(string: name)
+            buffer.append("\"")
+        }
+        buffer.append("],\"end_reason\":\"")
+        buffer.append(string: span.endReason.rawValue)
         buffer.append("\",\"container\":")
         if let container = span.container { JSONEscaper.appendString(container, to: buffer) } else { buffer.append("null") }
         appendIO(span.io)
@@ -266,6 +275,12 @@ public final class JSONRenderer: RecordSink {
                 buffer.appendDecimal(output.lostBytes)
                 buffer.append(",\"error\":")
                 if let error = output.error { JSONEscaper.appendString(error, to: buffer) } else { buffer.append("null") }
+                for (name, value) in output.counters {
+                    buffer.append(",\"")
+                    buffer.append(string: name)
+                    buffer.append("\":")
+                    buffer.appendDecimal(value)
+                }
                 buffer.append(0x7D)
             }
             buffer.append(0x5D)
@@ -273,7 +288,7 @@ public final class JSONRenderer: RecordSink {
         buffer.append(0x7D)
     }
 
-    /// One `summary` record per row: `{"type":"summary","ts","since","tags","count","errors",
+    /// One `summary` record per row: `{"type":"summary","ts","since","tags","count","failed",
     /// "min_ns","mean_ns","p50_ns","p90_ns","p99_ns","max_ns","lines_mean"[,"histogram"]}`.
     private func writeSummary(_ record: SummaryRecord) {
         for row in record.rows {
@@ -289,7 +304,7 @@ public final class JSONRenderer: RecordSink {
             }
             buffer.append(",\"tags\":")
             appendTags(row.tags, to: buffer)
-            for (name, value) in [("count", Int64(row.count)), ("errors", Int64(row.errors)),
+            for (name, value) in [("count", Int64(row.count)), ("failed", Int64(row.failed)),
                                   ("min_ns", row.minNanoseconds), ("mean_ns", row.meanNanoseconds),
                                   ("p50_ns", row.p50Nanoseconds), ("p90_ns", row.p90Nanoseconds),
                                   ("p99_ns", row.p99Nanoseconds), ("max_ns", row.maxNanoseconds)] {

@@ -119,19 +119,16 @@ public final class TextRenderer: RecordSink {
             appendTime(span.end)
             buffer.append(" ")
         }
-        let failed = span.looksFailed
-        style(failed ? .boldRed : .bold) {
-            // A failed span stands out in both views: its own marker, and the word in red.
-            buffer.append(failed ? "✗ " : live ? "-- " : "> ")
+        let outcome = span.outcome
+        let flagged = outcome.failed || span.alerts > 0
+        style(flagged ? .boldRed : .bold) {
+            // A failed span stands out in both views with its own marker; one with an alert
+            // but no failure (a slow request) is marked like its alert lines.
+            buffer.append(outcome.failed ? "✗ " : span.alerts > 0 ? "! " : live ? "-- " : "> ")
             appendSpanLabel(span.summary)
         }
         buffer.append("  ")
-        if failed && span.status == .ok {
-            // Error lines mean it failed; an alert alone (a slow request) is flagged, not failed.
-            style(.red) { buffer.append(span.errorsTotal > 0 ? "failed" : "alert") }
-        } else {
-            style(span.status == .ok ? .green : .yellow) { buffer.append(string: span.status.rawValue) }
-        }
+        appendOutcome(outcome, endReason: span.endReason)
         buffer.append("  ")
         buffer.append(string: DurationFormatter.string(nanoseconds: span.durationNanoseconds))
         buffer.append("  lines=")
@@ -169,6 +166,26 @@ public final class TextRenderer: RecordSink {
             }
         }
         buffer.append(0x0A)
+    }
+
+    /// `ok`, `failed (exit status, error lines)`, `unfinished (still open)`: the verdict, why,
+    /// and how the span ended when that was not its exit marker and not already said.
+    private func appendOutcome(_ outcome: SpanOutcome, endReason: SpanEndReason) {
+        var why = outcome.reasons.words
+        switch endReason {
+        case .evicted: why.append("evicted")
+        case .open: why.append("still open")
+        case .exitMarker, .abandoned, .timeout: break
+        }
+        let colour: Style = switch outcome.verdict {
+        case .ok: .green
+        case .failed: .red
+        case .unfinished: .yellow
+        }
+        style(colour) {
+            buffer.append(string: outcome.verdict.rawValue)
+            if !why.isEmpty { buffer.append(string: " (\(why.joined(separator: ", ")))") }
+        }
     }
 
     private func writeLine(_ line: LineRecord, indent: Int, showSpan: Bool) {
@@ -367,9 +384,9 @@ public final class TextRenderer: RecordSink {
             String(repeating: "  ", count: max(0, row.tags.count - 1)) + (row.tags.last.map { $0.isEmpty ? "(empty)" : $0 } ?? "(untagged)")
         }
         let width = max(4, names.map(\.count).max() ?? 4)
-        let headings = ["COUNT", "ERRORS", "MIN", "MEAN", "P50", "P90", "P99", "MAX", "LINES", "BYTES"]
+        let headings = ["COUNT", "FAILED", "MIN", "MEAN", "P50", "P90", "P99", "MAX", "LINES", "BYTES"]
         func cells(_ row: SummaryRow) -> [String] {
-            [String(row.count), String(row.errors)]
+            [String(row.count), String(row.failed)]
                 + [row.minNanoseconds, row.meanNanoseconds, row.p50Nanoseconds, row.p90Nanoseconds, row.p99Nanoseconds,
                    row.maxNanoseconds].map { DurationFormatter.string(nanoseconds: $0) }
                 + [String(Double(Int((row.linesMean * 10).rounded())) / 10), String(Int(row.bytesMean.rounded()))]
@@ -389,7 +406,7 @@ public final class TextRenderer: RecordSink {
             appendEscaped(pad(names[index], width, left: true))
             for (column, cell) in table[index].enumerated() {
                 let text = "  " + pad(cell, widths[column], left: false)
-                if column == 1, row.errors > 0 { style(.red) { buffer.append(string: text) } } else { buffer.append(string: text) }
+                if column == 1, row.failed > 0 { style(.red) { buffer.append(string: text) } } else { buffer.append(string: text) }
             }
             buffer.append("\n")
             if let histogram = row.histogram { writeHistogram(histogram, indent: width) }

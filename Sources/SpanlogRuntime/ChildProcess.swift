@@ -15,7 +15,7 @@ final class ChildProcess {
     let stderrIdentity: FileIdentity?
     private var gate: Int32
     private var execReport: Int32
-    /// The command's terminal (pty mode), or its stdout and stderr pipes.
+    /// What spanlog reads of the command's stdout and stderr: two terminals (pty mode), or two pipes.
     private var outputs: [Int32]
     /// The command's own process group (pty mode, or pipes without a terminal for input).
     private let processGroup: Int32?
@@ -23,26 +23,30 @@ final class ChildProcess {
     private let outputsDrained = DispatchSemaphore(value: 0)
     private var draining = 0
 
-    /// Forks `command` and leaves it waiting at the gate. With `usePty` its stdout and stderr
-    /// are a new pseudo-terminal, so its stdio stays line-buffered as on a terminal; otherwise
-    /// two pipes, so that nothing it writes reaches spanlog's own output unasked.
+    /// Forks `command` and leaves it waiting at the gate. With `usePty` its stdout and its
+    /// stderr are two new pseudo-terminals (stdout's is its controlling terminal), so its stdio
+    /// stays line-buffered and coloured as on a terminal, and the kernel still tells the two
+    /// streams apart by the file behind them (`echo oops >&2` is a write to fd 1 after dup2);
+    /// otherwise two pipes. Either way nothing it writes reaches spanlog's own output unasked.
     init(command: [String], usePty: Bool) throws(SessionError) {
         guard let executable = Self.resolve(command[0]) else {
             throw SessionError(.environment, what: "cannot run '\(command[0])'", why: "no such command in PATH",
                                fix: "check its name or give its path")
         }
-        var outputs: [Int32] = []  // what spanlog reads: the terminal, or the two pipes
+        var outputs: [Int32] = []  // what spanlog reads: the two terminals, or the two pipes
         var childOut: Int32 = -1, childErr: Int32 = -1
         if usePty {
-            var masterFD: Int32 = -1, slaveFD: Int32 = -1
-            let status = sl_open_pty(&masterFD, &slaveFD)
-            if status != 0 {
-                throw SessionError(.environment, what: "cannot open a pseudo-terminal",
-                                   why: String(cString: strerror(-status)), fix: "use --no-pty")
+            for _ in 0..<2 {
+                var masterFD: Int32 = -1, slaveFD: Int32 = -1
+                let status = sl_open_pty(&masterFD, &slaveFD)
+                if status != 0 {
+                    (outputs + [childOut, childErr]).filter { $0 >= 0 }.forEach { close($0) }
+                    throw SessionError(.environment, what: "cannot open a pseudo-terminal",
+                                       why: String(cString: strerror(-status)), fix: "use --no-pty")
+                }
+                outputs.append(masterFD)
+                if childOut < 0 { childOut = slaveFD } else { childErr = slaveFD }
             }
-            outputs = [masterFD]
-            childOut = slaveFD
-            childErr = slaveFD
         } else {
             for _ in 0..<2 {
                 var ends: [Int32] = [-1, -1]
@@ -106,7 +110,7 @@ final class ChildProcess {
             throw SessionError(.environment, what: "cannot run '\(commandName)'", why: String(cString: strerror(execError)))
         }
         for (index, fd) in outputs.enumerated() {
-            // The pty carries both streams; the second pipe is stderr.
+            // The second terminal or pipe is stderr.
             let copyTo: Int32? = passThrough ? (index == 0 ? STDOUT_FILENO : STDERR_FILENO) : nil
             Self.drain(fd, copyTo: copyTo, done: outputsDrained)
             draining += 1

@@ -109,6 +109,18 @@ struct ProcessControlTests {
         #expect(Self.gone(sleeper), "the command did not outlive spanlog")
     }
 
+    @Test func theDefaultTerminalsKeepStdoutAndStderrApart() throws {
+        // bash's `>&2` is dup2 then a write to fd 1: only the file behind it says stderr.
+        let workspace = try Workspace()
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--no-default-rules", "--", "/bin/bash", "-c",
+                                            "echo oops >&2; echo fine; [ -t 1 ] && [ -t 2 ] && echo both are terminals"],
+                                           in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let streams = Dictionary(result.lines.map { ($0["text"] as? String ?? "", $0["stream"] as? String ?? "") },
+                                 uniquingKeysWith: { first, _ in first })
+        #expect(streams == ["oops": "stderr", "fine": "stdout", "both are terminals": "stdout"])
+    }
+
     @Test func noPtyGivesTheCommandPipesSoItsOutputStaysOutOfTheRecords() throws {
         let workspace = try Workspace()
         let result = try SpanlogBinary.run(["run", "--format", "json", "--no-pty", "--", "/bin/sh", "-c",

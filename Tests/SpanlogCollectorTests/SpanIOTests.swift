@@ -33,6 +33,17 @@ struct SpanIOTests {
         #expect(io["written_bytes"] as? Int == 6 + 6 + 9)
         #expect(io["writes"] as? Int == 3)
 
+        // The text view shows them on the span line and in the summary table.
+        let text = try SpanlogBinary.run(["run", "--span-io", "--no-pty", "--summary", "--no-default-rules", "--color", "never",
+                                          "--", "python3", "-c", program], in: workspace.url)
+        let spanLine = try #require(text.stdout.split(separator: "\n").first { $0.contains("io#") && $0.contains(" ok ") },
+                                    "\(text.stdout)")
+        #expect(spanLine.contains("read=9.8KiB/1 written=21B/3"), "\(spanLine)")
+        let heading = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("TAGS") }, "\(text.stdout)")
+        #expect(heading.hasSuffix("READ  WRITTEN"))
+        let row = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("io ") })
+        #expect(row.hasSuffix("9.8KiB      21B"), "\(row)")
+
         // Without --span-io the per-stream figures remain and the system-call ones are absent.
         let plain = try SpanlogBinary.run(["run", "--no-pty", "--format", "json", "--", "python3", "-c", program],
                                           in: workspace.url)

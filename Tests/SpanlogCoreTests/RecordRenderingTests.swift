@@ -181,5 +181,8 @@ import Testing
         #expect(DurationFormatter.string(nanoseconds: 1_500) == "1.5µs")
         #expect(DurationFormatter.string(nanoseconds: 250_000_000) == "250ms")
         #expect(DurationFormatter.string(nanoseconds: 2_340_000_000) == "2.3s")
+        #expect(ByteCountFormatter.string(bytes: 850) == "850B")
+        #expect(ByteCountFormatter.string(bytes: 10_000) == "9.8KiB")
+        #expect(ByteCountFormatter.string(bytes: 4 * 1024 * 1024) == "4MiB")
     }
 }

@@ -152,6 +152,11 @@ public final class TextRenderer: RecordSink {
                 buffer.appendDecimal(span.alerts)
             }
         }
+        if let io = span.io.syscalls {
+            // --span-io: what the span's thread read and wrote through any descriptor, bytes/calls.
+            buffer.append(string: "  read=\(ByteCountFormatter.string(bytes: Double(io.readBytes)))/\(io.reads)")
+            buffer.append(string: " written=\(ByteCountFormatter.string(bytes: Double(io.writtenBytes)))/\(io.writes)")
+        }
         buffer.append("  ")
         appendEscaped(span.comm)
         buffer.append("[")
@@ -384,12 +389,16 @@ public final class TextRenderer: RecordSink {
             String(repeating: "  ", count: max(0, row.tags.count - 1)) + (row.tags.last.map { $0.isEmpty ? "(empty)" : $0 } ?? "(untagged)")
         }
         let width = max(4, names.map(\.count).max() ?? 4)
+        // --span-io: mean bytes read and written per span, where some row has them.
+        let showsIO = summary.rows.contains { $0.readBytesMean != nil }
         let headings = ["COUNT", "FAILED", "MIN", "MEAN", "P50", "P90", "P99", "MAX", "LINES", "BYTES"]
+            + (showsIO ? ["READ", "WRITTEN"] : [])
         func cells(_ row: SummaryRow) -> [String] {
             [String(row.count), String(row.failed)]
                 + [row.minNanoseconds, row.meanNanoseconds, row.p50Nanoseconds, row.p90Nanoseconds, row.p99Nanoseconds,
                    row.maxNanoseconds].map { DurationFormatter.string(nanoseconds: $0) }
                 + [String(Double(Int((row.linesMean * 10).rounded())) / 10), String(Int(row.bytesMean.rounded()))]
+                + (showsIO ? [row.readBytesMean, row.writtenBytesMean].map { $0.map { ByteCountFormatter.string(bytes: $0) } ?? "-" } : [])
         }
         let table = summary.rows.map(cells)
         let widths = headings.indices.map { column in max(headings[column].count, table.map { $0[column].count }.max() ?? 0) }

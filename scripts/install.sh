@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs spanlog: the binary, the systemd unit, a default configuration, the rules, the man
-# page, shell completions and the journal catalog, in their usual places. As root:
+# pages, shell completions and the journal catalog, in their usual places. As root:
 #
 #   bash scripts/install.sh                  # then: systemctl enable --now spanlog
 #
-# PREFIX (default /usr/local) moves the binary, man page and shared files; DESTDIR stages
+# PREFIX (default /usr/local) moves the binary, man pages and shared files; DESTDIR stages
 # everything under another root (packaging, tests). SPANLOG_BINARY installs a built binary
-# instead of building a release one; SPANLOG_PLUGIN_SCRATCH gives the man page plugin its own
-# build folder.
+# instead of building a release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
@@ -15,15 +14,13 @@ root=${DESTDIR:-}
 
 bash scripts/setup.sh
 binary=${SPANLOG_BINARY:-}
-configuration=release
 if [ -z "$binary" ]; then
     swift build -c release --product spanlog
     binary="$(swift build -c release --show-bin-path)/spanlog"
-else
-    configuration=debug
 fi
 
-install -d "$root$prefix/bin" "$root$prefix/share/man/man1" "$root$prefix/share/spanlog/rules/examples" \
+install -d "$root$prefix/bin" "$root$prefix/share/man/man1" "$root$prefix/share/man/man5" \
+    "$root$prefix/share/spanlog/rules/examples" \
     "$root/etc/spanlog/rules.d" "$root/etc/systemd/system" "$root/usr/lib/systemd/catalog" \
     "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
     "$root/usr/share/fish/vendor_completions.d"
@@ -41,14 +38,8 @@ install -m 0644 rules/default.yaml "$root$prefix/share/spanlog/rules/default.yam
 install -m 0644 rules/examples/*.yaml "$root$prefix/share/spanlog/rules/examples/"
 install -m 0644 packaging/spanlog.catalog "$root/usr/lib/systemd/catalog/spanlog.catalog"
 
-# The man page, from swift-argument-parser's manual plugin.
-manual=$(mktemp -d)
-plugin_scratch=()
-if [ -n "${SPANLOG_PLUGIN_SCRATCH:-}" ]; then plugin_scratch=(--scratch-path "$SPANLOG_PLUGIN_SCRATCH"); fi
-swift package "${plugin_scratch[@]}" --allow-writing-to-package-directory generate-manual \
-    --configuration "$configuration" --output-directory "$manual" >/dev/null
-install -m 0644 "$manual/spanlog.1" "$root$prefix/share/man/man1/spanlog.1"
-rm -rf "$manual"
+install -m 0644 packaging/man/spanlog.1 "$root$prefix/share/man/man1/spanlog.1"
+install -m 0644 packaging/man/spanlog-rules.5 "$root$prefix/share/man/man5/spanlog-rules.5"
 
 "$binary" --generate-completion-script bash > "$root/usr/share/bash-completion/completions/spanlog"
 "$binary" --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_spanlog"

@@ -14,6 +14,7 @@ packages=(
     python3         # the demo's service and the collector tests' workloads
     curl            # the seed example: curl against a local HTTP server
     gcc             # the C workload of the collector tests (writev, pwrite)
+    mandoc          # checking the man pages (mandoc -Tlint)
 )
 
 missing=()

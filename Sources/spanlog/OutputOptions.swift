@@ -23,7 +23,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Short form of --output journald: each line and alert as a structured journal entry (SPAN_TAGS=…, SPANLOG_RULE=…).")
     var journald = false
 
-    @Flag(help: "journald output: also send an entry when a span ends (SPAN_DURATION_NS, SPAN_STATUS).")
+    @Flag(help: "journald output: also send an entry when a span ends (SPAN_DURATION_NS, SPAN_OUTCOME).")
     var journaldSpans = false
 
     @Option(help: "Short form of --output statsd:HOST:PORT: each ended span's duration as a statsd timer, over UDP.")
@@ -33,7 +33,7 @@ struct OutputOptions: ParsableArguments {
                                valueName: "condition"))
     var filter: String?
 
-    @Flag(help: "End with a latency summary per tag path: count, errors, min, mean, p50, p90, p99, max, lines per span.")
+    @Flag(help: "End with a latency summary per tag path: count, failed, min, mean, p50, p90, p99, max, lines per span.")
     var summary = false
 
     @Option(help: "Also summarize the spans that ended in each interval of this length (for example 10s); implies --summary.")
@@ -52,10 +52,10 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .customLong("show-marker-errors"), help: .hidden)
     var showMarkerErrors = false
 
-    @Option(help: "Close spans open longer than this (for example 30s or 500ms) with status 'timeout'.")
+    @Option(help: "Close spans open longer than this (for example 30s or 500ms), when that time has passed; they end as 'timeout' and fail.")
     var spanTimeout: String?
 
-    @Option(help: "At most this many spans are kept open; beyond it the oldest are closed as 'evicted'.")
+    @Option(help: "At most this many spans are kept open; beyond it the oldest are closed, ending as 'evicted'.")
     var maxOpenSpans = 1_000_000
 
     @Option(help: "Lines longer than this many bytes are cut and marked truncated.")

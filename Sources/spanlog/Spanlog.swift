@@ -13,13 +13,14 @@ struct Spanlog: ParsableCommand {
             attaches each line to its enclosing span.
 
             Exit status: 0 success; 1 a problem in the input (a damaged capture file, invalid \
-            markers for 'markers lint', rule errors for 'rules check'); 2 spanlog could not do \
+            markers for 'markers lint', rule errors for 'rules check', a bad configuration for \
+            'daemon --check'); 2 spanlog could not do \
             its job (privileges, kernel, a command that cannot run, a file that cannot be read \
             or written, rule files with errors); 64 wrong usage; 'run' and 'record' with a \
             command exit with the command's status (128+N when a signal N ended it).
 
-            Shell completions: spanlog --generate-completion-script bash|zsh|fish. The man page: \
-            scripts/install.sh installs it (spanlog(1)).
+            Shell completions: spanlog --generate-completion-script bash|zsh|fish. Manual pages: \
+            spanlog(1), spanlog-rules(5).
             """,
         version: "spanlog \(version) (commit \(BuildInfo.commit))",
         subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, SummaryCommand.self, MarkersCommand.self,

@@ -244,6 +244,22 @@ struct {
     __type(value, struct sl_origin);
 } origins SEC(".maps");
 
+// Command names whose programs come under trace when they start (--comm), zero-padded.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, SL_MAX_NAMED_TARGETS);
+    __type(key, char[SL_COMM_LEN]);
+    __type(value, __u8);
+} target_comms SEC(".maps");
+
+// cgroup v2 ids whose every process is traced (--cgroup).
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, SL_MAX_NAMED_TARGETS);
+    __type(key, __u64);
+    __type(value, __u8);
+} target_cgroups SEC(".maps");
+
 // --span-io: each targeted thread's reads and writes, by thread id (LRU: a thread whose entry
 // was pushed out starts again from zero, and a span it is in loses its I/O figures).
 struct {
@@ -327,7 +343,10 @@ static __always_inline bool is_targeted(__u32 tgid)
         return true;
     if ((*target_word(tgid) >> (tgid % 64)) & 1)
         return true;
-    return config.target_cgroup_id && bpf_get_current_cgroup_id() == config.target_cgroup_id;
+    if (!config.cgroup_targets)
+        return false;
+    __u64 cgroup = bpf_get_current_cgroup_id();
+    return bpf_map_lookup_elem(&target_cgroups, &cgroup) != NULL;
 }
 
 // Wake the reader only on the record that makes the waiting data cross the threshold; it
@@ -1115,15 +1134,10 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 static __always_inline bool comm_matches(void)
 {
+    // Zeroed first: the helper copies up to the name's NUL, and the key is all 16 bytes.
     char comm[SL_COMM_LEN] = {};
     bpf_get_current_comm(comm, sizeof(comm));
-    for (int i = 0; i < SL_COMM_LEN; i++) {
-        if (comm[i] != config.target_comm[i])
-            return false;
-        if (comm[i] == 0)
-            break;
-    }
-    return true;
+    return bpf_map_lookup_elem(&target_comms, comm) != NULL;
 }
 
 // Runtimes name a container's cgroup after it: "<id>" (cgroupfs driver), or "<prefix><id>.scope"
@@ -1176,7 +1190,7 @@ int BPF_PROG(on_exec, struct task_struct *task)
     }
     if (tgid == config.self_tgid)
         return 0;
-    bool matched = config.target_comm[0] != 0 && comm_matches();
+    bool matched = config.comm_targets && comm_matches();
     if (!matched && config.container_length != 0)
         matched = in_target_container(task);
     if (!matched)

@@ -44,6 +44,8 @@
 #define SL_DEV_NULL ((1U << 20) | 3U)
 
 #define SL_COMM_LEN 16
+/* Command names and cgroups a session may follow (target_comms, target_cgroups). */
+#define SL_MAX_NAMED_TARGETS 256
 /* A container id is 64 hex digits; the field is padded to keep the struct 8-byte aligned. */
 #define SL_CONTAINER_ID_SIZE 72
 /* iovecs read per writev; bytes in further iovecs are counted as not captured. */
@@ -191,10 +193,11 @@ struct sl_config {
     /* --span-io: count each targeted thread's read and write system calls, and send the counts
      * before each of its marker writes. */
     __u8 span_io;
-    __u8 reserved;
+    /* Whether the target_comms and target_cgroups maps hold any target. */
+    __u8 comm_targets;
     __u32 owner_uid;
-    __u64 target_cgroup_id; /* 0: none */
-    char target_comm[SL_COMM_LEN]; /* empty: none */
+    __u8 cgroup_targets;
+    __u8 reserved[7];
     /* A container id or its prefix (lowercase hex, NUL-terminated; empty: none). */
     char target_container[SL_CONTAINER_ID_SIZE];
 };

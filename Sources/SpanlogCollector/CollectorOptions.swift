@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSpanlogBPF
 import SpanlogCore
 
 /// What the collector captures and how much room it gets.
@@ -15,10 +16,11 @@ public struct CollectorOptions: Sendable {
     public var ringBufferBytes = 32 << 20
     /// Every process on the machine but spanlog itself.
     public var traceAll = false
-    /// Every process in this cgroup (v2 id, the inode number of its directory).
-    public var targetCgroupID: UInt64?
-    /// Processes that exec a program with this command name (at most 15 bytes) from now on.
-    public var targetComm: String?
+    /// Every process in these cgroups (v2 ids, the inode numbers of their directories).
+    public var targetCgroupIDs: [UInt64] = []
+    /// Processes that exec a program with one of these command names (at most 15 bytes each)
+    /// from now on.
+    public var targetComms: [String] = []
     /// Processes that exec a program inside this container (an id or a prefix of one, hex)
     /// from now on.
     public var targetContainer: String?
@@ -36,6 +38,9 @@ public struct CollectorOptions: Sendable {
     public var attach = AttachMode.auto
 
     public init() {}
+
+    /// Command names and cgroups one session may follow.
+    public static let maxNamedTargets = Int(SL_MAX_NAMED_TARGETS)
 }
 
 /// A failure a user can act on: what failed, why, and what to do.

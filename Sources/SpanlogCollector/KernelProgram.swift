@@ -82,6 +82,8 @@ final class KernelProgram {
             lostFD = try Self.mapFD(object, "lost")
             originsFD = try Self.mapFD(object, "origins")
             skippedFD = try Self.mapFD(object, "skipped")
+            // Before attaching: a program that starts at once is matched already.
+            try Self.fillTargets(object, options)
             try Self.attachAll(object, into: &links)
             // Last: nothing after it can fail, so the mapping is only ever undone by deinit.
             targetBits = try Self.mapTargetBitmap(object)
@@ -168,17 +170,13 @@ final class KernelProgram {
         config.trace_all = options.traceAll ? 1 : 0
         config.capture_stdout = options.captureStdout ? 1 : 0
         config.capture_stderr = options.captureStderr ? 1 : 0
-        config.target_cgroup_id = options.targetCgroupID ?? 0
+        config.cgroup_targets = options.targetCgroupIDs.isEmpty ? 0 : 1
+        config.comm_targets = options.targetComms.isEmpty ? 0 : 1
         config.span_io = options.spanIO ? 1 : 0
         // Not root: whatever spanlog's capabilities, only the caller's own processes are read.
         if getuid() != 0 {
             config.only_owner_uid = 1
             config.owner_uid = getuid()
-        }
-        if let comm = options.targetComm {
-            withUnsafeMutableBytes(of: &config.target_comm) { raw in
-                for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { raw[index] = byte }
-            }
         }
         if let container = options.targetContainer?.lowercased() {
             let id = Array(container.utf8.prefix(64))
@@ -188,6 +186,33 @@ final class KernelProgram {
             }
         }
         return config
+    }
+
+    /// The command names and cgroups to follow, into their maps.
+    private static func fillTargets(_ object: OpaquePointer, _ options: CollectorOptions) throws(CollectorError) {
+        let present: UInt8 = 1
+        if !options.targetComms.isEmpty {
+            let comms = try mapFD(object, "target_comms")
+            for comm in options.targetComms {
+                var key = [UInt8](repeating: 0, count: Int(SL_COMM_LEN))
+                for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { key[index] = byte }
+                var value = present
+                guard bpf_map_update_elem(comms, key, &value, UInt64(BPF_ANY)) == 0 else {
+                    throw CollectorError.system("cannot follow processes named \(comm)", errno: errno,
+                                                otherwise: "name at most \(CollectorOptions.maxNamedTargets) commands")
+                }
+            }
+        }
+        if !options.targetCgroupIDs.isEmpty {
+            let cgroups = try mapFD(object, "target_cgroups")
+            for id in options.targetCgroupIDs {
+                var key = id, value = present
+                guard bpf_map_update_elem(cgroups, &key, &value, UInt64(BPF_ANY)) == 0 else {
+                    throw CollectorError.system("cannot follow cgroup \(id)", errno: errno,
+                                                otherwise: "name at most \(CollectorOptions.maxNamedTargets) cgroups")
+                }
+            }
+        }
     }
 
     private enum LoadOutcome {

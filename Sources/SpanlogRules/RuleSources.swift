@@ -9,6 +9,10 @@ public struct RuleSelection: Sendable, Equatable {
     /// With no paths: load the built-in defaults, then /etc/spanlog/rules.d/.
     public var useDefaults = true
 
+    /// How the user turns the defaults off where they chose them: `--no-default-rules` on the
+    /// command line, `default_rules: false` in the service's configuration.
+    public var noDefaultsSwitch = "--no-default-rules"
+
     public static let systemDirectory = "/etc/spanlog/rules.d"
     public static let builtinName = "builtin"
 
@@ -60,6 +64,16 @@ public struct RuleSelection: Sendable, Equatable {
         }
         if !problems.isEmpty { throw RuleLoadError(diagnostics: problems) }
         return sources
+    }
+
+    /// What to do about rules that failed to load, for this selection: the files were named,
+    /// or they are the defaults (the built-in ones never fail, so the problem is in rules.d).
+    public var fixAdvice: String {
+        if paths.isEmpty {
+            return "fix the files in \(Self.systemDirectory) (spanlog rules check shows every problem), or turn the default rules off with \(noDefaultsSwitch)"
+        }
+        let named = paths.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        return "fix them (spanlog rules check \(named) shows every problem)"
     }
 
     /// Reads and compiles the selected files.

@@ -74,6 +74,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
             }
         }
         var useDefaultRules = true
+        // A setting already reported is not reported again as missing.
+        var targetProblems = false, outputProblems = false
         for (keyNode, value) in mapping {
             guard let key = keyNode.string, Self.keys.contains(key) else {
                 problem(keyNode, "unknown setting '\(keyNode.string ?? "")'; settings are \(Self.keys.joined(separator: ", "))")
@@ -83,48 +85,74 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "targets":
                 guard case .sequence(let entries) = value else {
                     problem(value, "targets is a list of '- pid: N', '- comm: NAME', '- cgroup: PATH', '- container: ID' or '- all: true'")
+                    targetProblems = true
                     continue
                 }
                 for entry in entries {
                     guard case .mapping(let target) = entry, target.count == 1, let (kindNode, targetValue) = target.first,
                           let kind = kindNode.string else {
                         problem(entry, "a target is one of pid:, comm:, cgroup:, container: or all:")
+                        targetProblems = true
                         continue
                     }
-                    switch kind {
-                    case "pid":
-                        if let pid = targetValue.int, pid > 0 { targets.pids.append(Int32(pid)) } else { problem(targetValue, "pid takes a process id") }
-                    case "comm":
-                        guard let comm = targetValue.string, !comm.isEmpty, comm.utf8.count <= 15 else {
-                            problem(targetValue, "comm takes a command name of at most 15 bytes, as the kernel keeps it")
-                            continue
+                    // comm and cgroup take one value or a list of them.
+                    let values: [Node]
+                    if case .sequence(let items) = targetValue, kind == "comm" || kind == "cgroup" {
+                        values = Array(items)
+                    } else {
+                        values = [targetValue]
+                    }
+                    for targetValue in values {
+                        let before = problems.count
+                        switch kind {
+                        case "pid":
+                            if let pid = targetValue.int, pid > 0 { targets.pids.append(Int32(pid)) } else { problem(targetValue, "pid takes a process id") }
+                        case "comm":
+                            guard let comm = targetValue.string, !comm.isEmpty, comm.utf8.count <= 15 else {
+                                problem(targetValue, "comm takes a command name of at most 15 bytes, as the kernel keeps it")
+                                break
+                            }
+                            if !targets.comms.contains(comm) { targets.comms.append(comm) }
+                        case "cgroup":
+                            guard let path = targetValue.string, path.hasPrefix("/") else {
+                                problem(targetValue, "cgroup takes the path of a cgroup v2 directory, for example /sys/fs/cgroup/system.slice/nginx.service")
+                                break
+                            }
+                            if !targets.cgroups.contains(path) { targets.cgroups.append(path) }
+                        case "container":
+                            guard let id = targetValue.string, (12...64).contains(id.count), id.allSatisfy({ $0.isHexDigit }) else {
+                                problem(targetValue, "container takes an id of 12 to 64 hex digits")
+                                break
+                            }
+                            // Matched against cgroup names in the kernel at every exec: one, to keep that cheap.
+                            if targets.container != nil {
+                                problem(kindNode, "only one container target is supported; follow more containers by their cgroups (cgroup: PATH)")
+                                break
+                            }
+                            targets.container = id
+                        case "all":
+                            if targetValue.bool == true { targets.all = true } else { problem(targetValue, "all takes true") }
+                        default:
+                            problem(kindNode, "unknown target '\(kind)'; use pid, comm, cgroup, container or all")
                         }
-                        if targets.comm != nil { problem(kindNode, "only one comm target is supported") }
-                        targets.comm = comm
-                    case "cgroup":
-                        if targets.cgroup != nil { problem(kindNode, "only one cgroup target is supported") }
-                        targets.cgroup = targetValue.string
-                    case "container":
-                        guard let id = targetValue.string, (12...64).contains(id.count), id.allSatisfy({ $0.isHexDigit }) else {
-                            problem(targetValue, "container takes an id of 12 to 64 hex digits")
-                            continue
-                        }
-                        if targets.container != nil { problem(kindNode, "only one container target is supported") }
-                        targets.container = id
-                    case "all":
-                        if targetValue.bool == true { targets.all = true } else { problem(targetValue, "all takes true") }
-                    default:
-                        problem(kindNode, "unknown target '\(kind)'; use pid, comm, cgroup, container or all")
+                        if problems.count > before { targetProblems = true }
                     }
                 }
+                if targets.comms.count > CollectorOptions.maxNamedTargets || targets.cgroups.count > CollectorOptions.maxNamedTargets {
+                    problem(value, "at most \(CollectorOptions.maxNamedTargets) command names and \(CollectorOptions.maxNamedTargets) cgroups can be followed")
+                }
             case "outputs":
-                guard let words = strings(value, key) else { continue }
+                guard let words = strings(value, key) else {
+                    outputProblems = true
+                    continue
+                }
                 outputs = []
                 for (index, word) in words.enumerated() {
                     do {
                         outputs.append(try OutputSpec(parsing: word))
                     } catch {
                         if case .sequence(let items) = value { problem(items[index], "\(error)") }
+                        outputProblems = true
                     }
                 }
             case "rules": rules.paths = strings(value, key) ?? []
@@ -152,23 +180,35 @@ public struct ServiceConfiguration: Equatable, Sendable {
             }
         }
         rules.useDefaults = useDefaultRules
-        if targets.isEmpty { problem(root, "no targets: add one, for example targets: [{comm: nginx}] or [{all: true}]") }
-        if outputs.isEmpty { problem(root, "no outputs: add one, for example outputs: [journald]") }
+        rules.noDefaultsSwitch = "default_rules: false in \(file)"
+        if targets.isEmpty, !targetProblems {
+            problem(root, "no targets: add one, for example targets: [{comm: nginx}] or [{all: true}]")
+        }
+        if outputs.isEmpty, !outputProblems { problem(root, "no outputs: add one, for example outputs: [journald]") }
         if outputs.filter(\.isStandardOutput).count > 1 { problem(root, "at most one output may write to standard output") }
         if !problems.isEmpty {
             throw SessionError(.usage, what: "cannot use \(file)", why: "\(problems.count) problem\(problems.count == 1 ? "" : "s")",
-                               fix: "fix them and start again (or send SIGHUP)", details: problems)
+                               fix: problems.count == 1 ? "fix it" : "fix them", details: problems)
         }
     }
 
     /// Reads and parses a configuration file.
     public static func load(path: String) throws(SessionError) -> ServiceConfiguration {
         let text: String
+        guard let file = fopen(path, "r") else {
+            let code = errno
+            let why = code == ENOENT ? "there is no such file" : String(cString: strerror(code))
+            throw SessionError(.io, what: "cannot read the configuration \(path)", why: why,
+                               fix: code == ENOENT
+                                   ? "create it (spanlog's install puts a commented one there; spanlog(1) lists the settings) or name another with --config FILE"
+                                   : "check its permissions, or name another with --config FILE")
+        }
+        fclose(file)
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SessionError(.io, what: "cannot read \(path)", why: error.localizedDescription,
-                               fix: "create it (scripts/install.sh puts a default one there) or pass --config FILE")
+            throw SessionError(.io, what: "cannot read the configuration \(path)", why: "it is not UTF-8 text",
+                               fix: "write it as UTF-8 YAML")
         }
         return try ServiceConfiguration(yaml: text, file: path)
     }

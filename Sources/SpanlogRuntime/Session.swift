@@ -76,7 +76,7 @@ public final class Session {
             let errors = error.errors
             throw SessionError(.rules, what: "cannot load rules",
                                why: "\(errors.count) error\(errors.count == 1 ? "" : "s") in rule files",
-                               fix: "fix them (spanlog rules check shows them all), or run with --no-default-rules",
+                               fix: selection.fixAdvice,
                                details: error.diagnostics.map(\.description))
         }
     }

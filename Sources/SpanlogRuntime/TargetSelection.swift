@@ -7,10 +7,10 @@ import SpanlogCollector
 public struct TargetSelection: Sendable, Equatable {
     /// These processes and their descendants.
     public var pids: [Int32] = []
-    /// Processes with this command name, running now or started later.
-    public var comm: String?
-    /// Every process in this cgroup v2 directory.
-    public var cgroup: String?
+    /// Processes with one of these command names, running now or started later.
+    public var comms: [String] = []
+    /// Every process in these cgroup v2 directories.
+    public var cgroups: [String] = []
     /// The processes of this container (an id or a prefix of 12 to 64 hex digits), now or later.
     public var container: String?
     /// Every process on the machine but spanlog itself.
@@ -18,14 +18,14 @@ public struct TargetSelection: Sendable, Equatable {
 
     public init() {}
 
-    public var isEmpty: Bool { pids.isEmpty && comm == nil && cgroup == nil && container == nil && !all }
+    public var isEmpty: Bool { pids.isEmpty && comms.isEmpty && cgroups.isEmpty && container == nil && !all }
 
     /// In words, for the "capturing …" notice.
     public var summary: String {
         if all { return "every process" }
         var parts = pids.map { "pid \($0) and its descendants" }
-        if let comm { parts.append("processes named \(comm)") }
-        if let cgroup { parts.append("cgroup \(cgroup)") }
+        if !comms.isEmpty { parts.append("processes named \(comms.joined(separator: ", "))") }
+        parts += cgroups.map { "cgroup \($0)" }
         if let container { parts.append("container \(container)") }
         return parts.joined(separator: ", ")
     }
@@ -33,9 +33,10 @@ public struct TargetSelection: Sendable, Equatable {
     /// What the kernel program must match by itself (processes that start later).
     func apply(to options: inout CollectorOptions) throws(SessionError) {
         options.traceAll = all
-        options.targetComm = comm
+        options.targetComms = comms
         options.targetContainer = container
-        if let cgroup {
+        options.targetCgroupIDs = []
+        for cgroup in cgroups {
             var info = stat()
             guard stat(cgroup, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw SessionError(.usage, what: "cgroup '\(cgroup)' is not a cgroup v2 directory",
@@ -43,14 +44,14 @@ public struct TargetSelection: Sendable, Equatable {
                                    fix: "look under /sys/fs/cgroup or /sys/fs/cgroup/unified")
             }
             // A cgroup v2 id is the inode number of its directory.
-            options.targetCgroupID = UInt64(info.st_ino)
+            options.targetCgroupIDs.append(UInt64(info.st_ino))
         }
     }
 
     /// Registers the processes that run already.
     func traceRunning(_ collector: Collector) {
         for pid in pids { collector.trace(pid: pid) }
-        if let comm { collector.trace { $0.comm == comm } }
+        if !comms.isEmpty { collector.trace { comms.contains($0.comm) } }
         if let container { collector.trace { $0.container?.hasPrefix(container.lowercased()) == true } }
     }
 }

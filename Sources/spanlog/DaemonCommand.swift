@@ -28,14 +28,18 @@ struct DaemonCommand: ParsableCommand {
             service = try ServiceConfiguration.load(path: path)
         } catch {
             for detail in error.details { printError(detail) }
-            printError("spanlog daemon: \(error)")
-            throw ExitCode(error.kind == .io ? 2 : 64)
+            printError("spanlog daemon: \(error)\(check || error.kind == .io ? "" : ", then start the service again")")
+            // As `rules check`: a checked file with problems is a problem in the input (1); a
+            // service that cannot start could not do its job (2).
+            throw ExitCode(check ? 1 : 2)
         }
         if check {
             do {
                 _ = try service.rules.load()
             } catch {
                 for diagnostic in error.diagnostics { printError("\(diagnostic)") }
+                let errors = error.errors.count
+                printError("spanlog daemon: \(path): its rules have \(errors) error\(errors == 1 ? "" : "s"); \(service.rules.fixAdvice)")
                 throw ExitCode(1)
             }
             printError("spanlog daemon: \(path) is valid: following \(service.targets.summary)")

@@ -151,9 +151,13 @@ struct JournaldTests {
     @Test func daemonReportsReadinessFollowsLaterProgramsReloadsOnSighupAndStopsOnSigterm() throws {
         let workspace = try Workspace()
         let ws = workspace.url.path
+        // A mix of target kinds, as a machine runs several services: two command names, and a
+        // cgroup where one is available to make.
+        let cgroup = try KernelSupport.writableCgroupHierarchy.map { _ in try ContainerCgroup() }
         try workspace.write("spanlog.yaml", """
             targets:
-              - comm: shopd
+              - comm: [shopd, billingd]
+            \(cgroup.map { "  - cgroup: \($0.path)" } ?? "")
             outputs: [journald, "json:\(ws)/records.jsonl"]
             rules: [\(ws)/rules.yaml]
             span_timeout: 1m
@@ -179,7 +183,10 @@ struct JournaldTests {
                 > /dev/null 2> \(ws)/daemon.err & daemon=$!
             wait_for \(ws)/notify.log READY=1
             cp /bin/bash \(ws)/shopd
+            cp /bin/bash \(ws)/billingd
             \(ws)/shopd \(ws)/job.sh one
+            \(ws)/billingd \(ws)/job.sh billing
+            \(cgroup.map { "sh -c 'echo $$ > \($0.path)/cgroup.procs; exec /bin/bash \(ws)/job.sh cgroup'" } ?? "true")
             wait_for \(ws)/records.jsonl "shopd working one"
             printf -- '- rule: second\\n  condition: span.tags = job\\n  output: "%%span.tags ended"\\n' > \(ws)/rules.yaml
             kill -HUP $daemon
@@ -197,12 +204,17 @@ struct JournaldTests {
         let stderr = (try? String(contentsOfFile: workspace.path("daemon.err"), encoding: .utf8)) ?? ""
         #expect(stderr.contains("status 0"), "\(stderr)")
         let notify = (try? String(contentsOfFile: workspace.path("notify.log"), encoding: .utf8)) ?? ""
-        #expect(notify.contains("READY=1 STATUS=following processes named shopd"), "\(notify)")
+        #expect(notify.contains("READY=1 STATUS=following processes named shopd, billingd"), "\(notify)")
         #expect(notify.contains("WATCHDOG=1"))
         #expect(notify.contains("RELOADING=1"))
         #expect(notify.contains("STOPPING=1"))
 
         let records = JournalEntry.read(workspace.path("records.jsonl"))
+        #expect(records.contains { $0.string("comm") == "billingd" && $0.string("text") == "shopd working billing" },
+                "a second comm target is followed")
+        if cgroup != nil {
+            #expect(records.contains { $0.string("text") == "shopd working cgroup" }, "the cgroup target is followed")
+        }
         let lines = records.filter { $0.string("type") == "line" && $0.string("comm") == "shopd" }
         #expect(lines.compactMap { $0.string("text") } == ["shopd working one", "shopd working two"])
         #expect(lines.allSatisfy { ($0.fields["span"] as? [String: Any])?["tags"] as? [String] == ["job"] })
@@ -219,7 +231,7 @@ struct JournaldTests {
         let workspace = try Workspace()
         try workspace.write("bad.yaml", "targets:\n  - comm: shopd\noutputs: [journald, xml]\nspan_timeout: soon\nverbose: true\n")
         let result = try SpanlogBinary.run(["daemon", "--config", workspace.path("bad.yaml")], in: workspace.url)
-        #expect(result.status == 64)
+        #expect(result.status == 2, "a service that cannot start could not do its job")
         #expect(result.stderr.contains("bad.yaml:3:21: error: unknown output 'xml'"), "\(result.stderr)")
         #expect(result.stderr.contains("bad.yaml:4:15: error: span_timeout takes a duration"))
         #expect(result.stderr.contains("bad.yaml:5:1: error: unknown setting 'verbose'"))

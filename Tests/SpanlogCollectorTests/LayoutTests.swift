@@ -8,7 +8,7 @@ import Testing
         #expect(MemoryLayout<sl_event_header>.size == 32)
         #expect(MemoryLayout<sl_write_event>.size == 72)
         #expect(MemoryLayout<sl_process_event>.size == 64)
-        #expect(MemoryLayout<sl_config>.size == 48 + 72)
+        #expect(MemoryLayout<sl_config>.size == 32 + 72)
         #expect(MemoryLayout<sl_path_event>.size == 32 + 24 + 32 + 32 * 256)
         #expect(MemoryLayout<sl_cgroups_event>.size == 32 + 2 * 8 + 2 * 8 * 128)
     }

@@ -5,7 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build --product spanlog 2>&1 | grep -E 'error|warning: |Compiling spanlog|Build complete' || true
+# The build's progress lines are the compiler's, not the demo's: they go to a log, shown only
+# when the build fails.
+build_log=$(mktemp)
+trap 'rm -f "$build_log"' EXIT
+echo "spanlog demo: building spanlog (the first build takes a few minutes)" >&2
+if ! swift build --product spanlog > "$build_log" 2>&1; then
+    grep -E 'error:' "$build_log" >&2 || tail -n 40 "$build_log" >&2
+    echo "spanlog demo: the build failed (above)" >&2
+    exit 1
+fi
 binary="$(swift build --product spanlog --show-bin-path)/spanlog"
 if [ "$#" -eq 0 ]; then set -- --group; fi
+rm -f "$build_log"
+trap - EXIT
 exec "$binary" run "$@" -- bash demo/demo.sh

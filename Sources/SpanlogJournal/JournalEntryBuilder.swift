@@ -65,7 +65,7 @@ struct JournalEntryBuilder {
         let reasons = why.isEmpty ? "" : " (\(why.joined(separator: ", ")))"
         let duration = DurationFormatter.string(nanoseconds: span.durationNanoseconds)
         let alerts = span.alerts > 0 ? " alerts=\(span.alerts)" : ""
-        return "span \(span.summary.tagPath) \(outcome.verdict.rawValue)\(reasons) after \(duration) (lines=\(span.lines) errors=\(span.errorsTotal)\(alerts))"
+        return "span \(span.summary.displayName) \(outcome.verdict.rawValue)\(reasons) after \(duration) (lines=\(span.lines) errors=\(span.errorsTotal)\(alerts))"
     }
 
     /// A line's level as a syslog priority; a line without one is informational.

@@ -34,7 +34,7 @@ enum DefaultRules {
         - rule: request_with_errors
           desc: Lines at level error or worse were written inside a request or any of its sub-spans.
           condition: request_span and span.errors_total > 0
-          output: "%span.tags logged %span.errors_total error lines (%proc.name[%proc.pid] %span.uid)"
+          output: "%span.tags logged error lines: %span.errors_total (%proc.name[%proc.pid] %span.uid)"
           priority: error
           throttle: {rate: 10/1m, key: span.tags}
 

@@ -81,6 +81,9 @@ struct OutputTemplate {
         for piece in pieces {
             switch piece {
             case .literal(let literal): text += literal
+            case .field(let field) where field.name == "span.tags" && subject.span.summary.tags.isEmpty:
+                // Named the way every view names it, not left blank.
+                text += SpanSummary.untaggedName
             case .field(let field): text += Self.format(field.read(subject), as: field.type)
             }
         }

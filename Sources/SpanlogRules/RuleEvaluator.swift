@@ -193,7 +193,7 @@ public final class RuleEvaluator: RecordProcessor {
                 let keyText = key.isEmpty ? "" : " for \(key)"
                 forward(.warning(WarningRecord(
                     timestamp: now, kind: .alertsSuppressed,
-                    message: "rule \(rule.name)\(keyText): \(count) alerts throttled after the last one shown",
+                    message: "rule \(rule.name)\(keyText): \(Wording.count(count, "alert")) throttled after the last one shown",
                     pid: nil, tid: nil,
                     details: [("rule", .string(rule.name)), ("key", .string(key)), ("count", .integer(Int64(count)))])))
             }

@@ -30,8 +30,7 @@ final class ChildProcess {
     /// otherwise two pipes. Either way nothing it writes reaches spanlog's own output unasked.
     init(command: [String], usePty: Bool) throws(SessionError) {
         guard let executable = Self.resolve(command[0]) else {
-            throw SessionError(.environment, what: "cannot run '\(command[0])'", why: "no such command in PATH",
-                               fix: "check its name or give its path")
+            throw Self.notRunnable(command[0])
         }
         var outputs: [Int32] = []  // what spanlog reads: the two terminals, or the two pipes
         var childOut: Int32 = -1, childErr: Int32 = -1
@@ -181,8 +180,30 @@ final class ChildProcess {
         }
     }
 
+    /// Why `name` cannot be run, in the user's terms: a path that is missing, a directory or not
+    /// executable, or a name no directory of PATH holds.
+    static func notRunnable(_ name: String) -> SessionError {
+        let what = "cannot run '\(name)'"
+        guard name.contains("/") else {
+            return SessionError(.environment, what: what, why: "no such command in PATH",
+                                fix: "check its name, or give its path (./\(name) for one in this directory)")
+        }
+        var info = stat()
+        if stat(name, &info) != 0 {
+            return SessionError(.environment, what: what, why: "\(name) does not exist", fix: "check the path")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            return SessionError(.environment, what: what, why: "\(name) is a directory", fix: "name the program inside it")
+        }
+        return SessionError(.environment, what: what, why: "\(name) is not executable",
+                            fix: "make it executable (chmod +x \(name)) or run it through its interpreter")
+    }
+
     static func resolve(_ name: String) -> String? {
-        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        if name.contains("/") {
+            var info = stat()
+            return stat(name, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR && access(name, X_OK) == 0 ? name : nil
+        }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(name)"

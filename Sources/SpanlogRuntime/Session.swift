@@ -159,7 +159,8 @@ public final class Session {
         // What was read before any damage still produces its records.
         engine?.stop(at: lastTimestamp)
         if let damage {
-            throw SessionError(.damagedCapture, what: path, why: damage.description)
+            throw SessionError(.damagedCapture, what: path, why: damage.description,
+                               fix: damage.notACapture ? "replay reads the files spanlog record -w FILE (or run -w FILE) writes" : nil)
         }
         return outcome(engine)
     }
@@ -286,7 +287,7 @@ public final class Session {
         capture?.close()
         let stats = collector.stats
         if stats.unresolvedFileWrites > 0 || stats.malformedSamples > 0 {
-            notify(.collectorLoss("\(stats.unresolvedFileWrites) writes to files whose path the kernel could not report (record lost, or deeper than 32 components) were not kept; \(stats.malformedSamples) malformed samples"))
+            notify(.collectorLoss("\(Wording.count(stats.unresolvedFileWrites, "write")) to files whose path the kernel could not report (record lost, or deeper than 32 components) not kept; \(Wording.count(stats.malformedSamples, "malformed sample"))"))
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpanlogCore
 import SpanlogRuntime
 
 struct RecordCommand: ParsableCommand {
@@ -37,8 +38,8 @@ struct RecordCommand: ParsableCommand {
         let outcome = try SessionLauncher.run(configuration, command: "record")
         if let capture = outcome.capture {
             let lost = capture.lostEvents == 0 ? "nothing lost"
-                : "\(capture.lostEvents) events lost (the kernel ring buffer was full; raise --ring-buffer-size)"
-            printError("spanlog record: \(capture.events) events (\(ByteCount.text(capture.bytes))) written to \(capture.path); \(lost). Show them with: spanlog replay \(capture.path)")
+                : "\(Wording.count(capture.lostEvents, "event")) lost (the kernel ring buffer was full; raise --ring-buffer-size)"
+            printError("spanlog record: \(Wording.count(capture.events, "event")) (\(ByteCount.text(capture.bytes))) written to \(capture.path); \(lost). Show them with: spanlog replay \(capture.path)")
         }
         if let status = outcome.commandStatus { throw ExitCode(status) }
     }

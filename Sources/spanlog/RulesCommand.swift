@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
+import SpanlogCore
 import SpanlogRules
 
 struct RulesCommand: ParsableCommand {
@@ -59,7 +60,7 @@ struct RulesCommand: ParsableCommand {
                 let warnings = diagnostics.count - errors
                 text += errors > 0
                     ? "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
-                    : "\(ruleCount) rules loaded, \(warnings) warning\(warnings == 1 ? "" : "s")\n"
+                    : "\(Wording.count(ruleCount, "rule")) loaded, \(Wording.count(warnings, "warning"))\n"
             }
             FileHandle.standardOutput.write(Data(text.utf8))
             if errors > 0 { throw ExitCode(1) }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
+import SpanlogCore
 import SpanlogRuntime
 
 /// Runs a session for a command: prints its notices and errors on stderr and maps the way it
@@ -26,10 +27,10 @@ enum SessionLauncher {
                 for warning in warnings { printError(warning) }
             case .rulesReloaded(let count, let warnings):
                 for warning in warnings { printError(warning) }
-                printError("spanlog: rules reloaded (\(count) rules)")
+                printError("spanlog: rules reloaded (\(Wording.count(count, "rule")))")
             case .rulesNotReloaded(let errors):
                 for error in errors { printError(error) }
-                printError("spanlog: the new rules were not loaded (\(errors.count) problems above); the previous rules keep running")
+                printError("spanlog: the new rules were not loaded (\(Wording.count(errors.count, "problem")) above); the previous rules keep running")
             }
         }
         do {

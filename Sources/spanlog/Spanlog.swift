@@ -22,7 +22,7 @@ struct Spanlog: ParsableCommand {
             Shell completions: spanlog --generate-completion-script bash|zsh|fish. Manual pages: \
             spanlog(1), spanlog-rules(5).
             """,
-        version: "spanlog \(version) (commit \(BuildInfo.commit))",
+        version: "spanlog \(version) (commit \(BuildInfo.commit)\(BuildInfo.treeModified == true ? ", with uncommitted changes" : ""))",
         subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, SummaryCommand.self, MarkersCommand.self,
                       RulesCommand.self, DaemonCommand.self]
     )

@@ -50,6 +50,13 @@ struct CaptureFixture {
         return clock
     }
 
+    /// A write to /dev/null before the process exits.
+    mutating func markerWrite(_ text: String) {
+        let exit = events.removeLast()
+        write(text, target: .devNull)
+        events.append(exit)
+    }
+
     private mutating func write(_ text: String, target: WriteTarget) {
         events.append(.write(WriteEvent(timestamp: tick(), pid: pid, tid: pid, fd: target == .devNull ? 3 : 1,
                                         target: target, bytes: Array(text.utf8)[...])))

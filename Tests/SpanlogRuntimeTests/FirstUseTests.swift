@@ -9,8 +9,23 @@ struct FirstUseTests {
     @Test func versionNamesTheCommitItWasBuiltFrom() throws {
         let result = try Spanlog.run(["--version"])
         #expect(result.status == 0)
-        let match = try #require(result.stdout.wholeMatch(of: /spanlog (\d+\.\d+\.\d+) \(commit ([0-9a-f]{12}|unknown)\)\n/))
+        let match = try #require(result.stdout.wholeMatch(
+            of: /spanlog (\d+\.\d+\.\d+) \(commit ([0-9a-f]{12}|unknown)(, with uncommitted changes)?\)\n/))
         #expect(!match.output.1.isEmpty)
+        // The binary was built from this tree: it says it had changes exactly when git does.
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/git"),
+              FileManager.default.fileExists(atPath: repository.appendingPathComponent(".git").path) else { return }
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["-c", "safe.directory=*", "-C", repository.path, "status", "--porcelain", "--untracked-files=no"]
+        let output = Pipe()
+        git.standardOutput = output
+        try git.run()
+        let changes = output.fileHandleForReading.readDataToEndOfFile()
+        git.waitUntilExit()
+        #expect((match.output.3 != nil) == !changes.isEmpty, "\(result.stdout)")
     }
 
     /// Runs `spanlog replay` on a pseudo-terminal (util-linux `script`), as a person would.
@@ -69,5 +84,55 @@ struct FirstUseTests {
         let quiet = try Spanlog.run(["replay", scratch.path("typo.cap"), "--quiet-marker-errors", "--format", "json"])
         #expect(!quiet.stdout.contains("\"kind\":\"marker_error\""))
         #expect(jsonRecords(quiet.stdout).last?["marker_errors"] as? Int == 1, "still counted")
+    }
+
+    @Test func aMissingProgramIsNamedAsWhatItIs() throws {
+        let path = try Spanlog.run(["run", "--", "./no-such-program"])
+        #expect(path.status == 2)
+        #expect(path.stderr.contains("cannot run './no-such-program': ./no-such-program does not exist"), "\(path.stderr)")
+        let name = try Spanlog.run(["run", "--", "no-such-program-in-path"])
+        #expect(name.stderr.contains("no such command in PATH"), "\(name.stderr)")
+        let directory = try Spanlog.run(["run", "--", "/tmp"])
+        #expect(directory.stderr.contains("/tmp is a directory"), "\(directory.stderr)")
+    }
+
+    @Test func replayingJSONOutputSaysWhatTheFileIs() throws {
+        let scratch = try Scratch()
+        try CaptureFixture().write(to: scratch.url.appendingPathComponent("run.cap"))
+        let json = try Spanlog.run(["replay", scratch.path("run.cap"), "--format", "json"])
+        try json.stdout.write(toFile: scratch.path("out.jsonl"), atomically: true, encoding: .utf8)
+        let result = try Spanlog.run(["replay", scratch.path("out.jsonl")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not a spanlog capture: it is spanlog's JSON output"), "\(result.stderr)")
+        #expect(!result.stderr.contains("damaged"))
+    }
+
+    @Test func markersLintAndRunCallTheSameLinesMalformed() throws {
+        let scratch = try Scratch()
+        // A slip (the first colon left out), a real marker, and output that is no marker at all.
+        let lines = [">t:checkout::", ">:t:checkout::", "<42:job::", "hello", "<html>"]
+        try lines.joined(separator: "\n").write(toFile: scratch.path("markers.txt"), atomically: true, encoding: .utf8)
+        let lint = try Spanlog.run(["markers", "lint", scratch.path("markers.txt")])
+        let malformedByLint = lint.stdout.split(separator: "\n").filter { $0.contains(": error:") && !$0.contains("not a marker") }
+        #expect(malformedByLint.count == 2, "\(lint.stdout)")
+
+        var fixture = CaptureFixture(requests: 0, linesPerRequest: 0)
+        fixture.markerWrite(lines.joined(separator: "\n") + "\n")
+        try fixture.write(to: scratch.url.appendingPathComponent("markers.cap"))
+        let replay = try Spanlog.run(["replay", scratch.path("markers.cap"), "--format", "json"])
+        let stats = try #require(jsonRecords(replay.stdout).last)
+        #expect(stats["marker_errors"] as? Int == malformedByLint.count)
+        #expect(stats["discarded_lines"] as? Int == 2)
+    }
+
+    @Test func countsReadInTheSingularWhenThereIsOne() throws {
+        let scratch = try Scratch()
+        var fixture = CaptureFixture(requests: 0, linesPerRequest: 0)
+        fixture.markerWrite("not a marker\n")
+        try fixture.write(to: scratch.url.appendingPathComponent("one.cap"))
+        let result = try Spanlog.run(["replay", scratch.path("one.cap"), "--no-default-rules", "--color", "never"])
+        #expect(result.stdout.contains("1 line written to /dev/null but not like a marker"), "\(result.stdout)")
+        #expect(!result.stdout.contains("1 lines") && !result.stdout.contains("1 spans") && !result.stdout.contains("1 markers"))
+        #expect(Wording.count(1, "entry", plural: "entries") == "1 entry" && Wording.count(2, "line") == "2 lines")
     }
 }

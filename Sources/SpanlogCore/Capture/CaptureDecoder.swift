@@ -74,7 +74,7 @@ public struct CaptureDecoder {
         if header == nil {
             let present = pending[position...].prefix(CaptureHeader.magic.count)
             if available == 0 || !CaptureHeader.magic.starts(with: present) {
-                throw CaptureError(offset: 0, reason: "not a spanlog capture (bad magic)")
+                throw CaptureError.notACapture(startingWith: pending[position...])
             }
             throw CaptureError(offset: offset, reason: "file ends inside the capture header")
         }
@@ -91,7 +91,7 @@ public struct CaptureDecoder {
         var reader = ByteReader(bytes: pending, index: position)
         let magic = reader.take(8)!
         guard Array(magic) == CaptureHeader.magic else {
-            throw CaptureError(offset: 0, reason: "not a spanlog capture (bad magic)")
+            throw CaptureError.notACapture(startingWith: pending[position...])
         }
         let version = reader.uint16()!
         self.version = version

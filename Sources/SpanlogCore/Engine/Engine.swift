@@ -81,7 +81,7 @@ public final class Engine {
         case .lost(let timestamp, let count):
             stats.lostEvents += count
             emitWarning(.lostEvents, at: timestamp,
-                        message: "the kernel dropped \(count) events (ring buffer full); lines or markers are missing",
+                        message: "the kernel dropped \(Wording.count(count, "event")) (ring buffer full); lines or markers are missing",
                         details: [("count", .integer(Int64(clamping: count)))])
         case .skipped(_, let counts):
             stats.skipped.treePipeWrites &+= counts.treePipeWrites

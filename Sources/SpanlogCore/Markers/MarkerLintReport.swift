@@ -16,7 +16,12 @@ public struct MarkerLintReport {
             lineNumber += 1
             start = newline + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let result = MarkerParser.parseLine(line, terminated: true)
+            var result = MarkerParser.parseLine(line, terminated: true)
+            // What a traced program's /dev/null writes would be ignored as, not read as a marker.
+            if case .invalid = result, !MarkerParser.looksLikeMarker(line) {
+                result = .invalid(MarkerError("not a marker: spanlog ignores lines written to /dev/null that do not start like one (>:, <:, =: or [\")",
+                                              column: 1))
+            }
             switch result {
             case .marker(let marker, let trailing):
                 valid += 1

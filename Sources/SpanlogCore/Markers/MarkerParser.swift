@@ -37,11 +37,14 @@ public enum MarkerParser {
 
     /// Whether a line written to `/dev/null` is meant as a marker at all. Lines that are not
     /// (a program discarding its output) are counted but never reported as marker errors.
+    /// `spanlog markers lint` asks the same question, so both call the same lines malformed.
+    /// Meant as a marker: `>:`, `<:`, `=:`, `["`, or a direction and an id with the first colon
+    /// left out (`>t:checkout::`, `<42:job::`), a common slip.
     public static func looksLikeMarker(_ line: ArraySlice<UInt8>) -> Bool {
         guard let first = line.first else { return false }
         if first == greater || first == less || first == equals {
             let next = line.index(after: line.startIndex)
-            return next == line.endIndex || line[next] == colon
+            return next == line.endIndex || line[next] == colon || startsWithIDAndColon(line[next...])
         }
         var index = line.startIndex
         while index < line.endIndex, isJSONWhitespace(line[index]) { index += 1 }
@@ -49,6 +52,16 @@ public enum MarkerParser {
         index += 1
         while index < line.endIndex, isJSONWhitespace(line[index]) { index += 1 }
         return index == line.endIndex || line[index] == 0x22  // '"'
+    }
+
+    /// `t:`, `p:`, `pp:`, `g:`, `42:`, `-7:` at the start of `bytes`.
+    private static func startsWithIDAndColon(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let end = bytes.prefix(21).firstIndex(of: colon), end > bytes.startIndex else { return false }
+        let id = bytes[..<end]
+        if id.elementsEqual("t".utf8) || id.elementsEqual("p".utf8) || id.elementsEqual("pp".utf8)
+            || id.elementsEqual("g".utf8) { return true }
+        let digits = id.first == 0x2D ? id.dropFirst() : id[...]
+        return !digits.isEmpty && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     /// The bytes as text, each backslash removed and the byte after it kept (a backslash that

@@ -36,6 +36,9 @@ public struct SpanSummary: Sendable {
 
     /// Tags joined with `.`, as written in the marker.
     public var tagPath: String { tags.joined(separator: ".") }
+    /// The tag path, or `(untagged)` for a span without tags: how views and messages name it.
+    public var displayName: String { tags.isEmpty ? Self.untaggedName : tagPath }
+    public static let untaggedName = "(untagged)"
 }
 
 public enum LogStream: String, Sendable {

@@ -316,7 +316,7 @@ public final class TextRenderer: RecordSink {
     /// The end of a session, in words a newcomer reads (docs/records.md says what each count
     /// is; JSON keeps the counter names).
     private func writeStats(_ stats: EngineStats, counters: [(name: String, value: Int64)], outputs: [OutputStatus]) {
-        func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        func plural(_ count: Int, _ noun: String) -> String { Wording.count(count, noun) }
         let counter = { (name: String) in Int(counters.first { $0.name == name }?.value ?? 0) }
         var summary = "spanlog: \(plural(stats.lines, "line")) in \(plural(stats.spansEnded, "span"))"
         if stats.openSpans > 0 { summary += " (\(stats.openSpans) still open at the end)" }
@@ -353,17 +353,17 @@ public final class TextRenderer: RecordSink {
         if stats.truncatedWrites > 0 {
             notes.append("\(plural(stats.truncatedWrites, "write")) larger than --max-write-bytes (\(stats.uncapturedBytes) bytes not captured)")
         }
-        if stats.discardedLines > 0 { notes.append("\(plural(stats.discardedLines, "line")) written to /dev/null that were not markers (ignored)") }
+        if stats.discardedLines > 0 { notes.append("\(plural(stats.discardedLines, "line")) written to /dev/null but not like a marker (ignored)") }
         if !notes.isEmpty { style(.yellow) { buffer.append(string: "spanlog: also: " + notes.joined(separator: "; ") + "\n") } }
         if stats.lostEvents > 0 {
             style(.red) {
-                buffer.append(string: "spanlog: LOST \(stats.lostEvents) events the kernel could not hand over (its ring buffer was full): lines or markers are missing; raise --ring-buffer-size\n")
+                buffer.append(string: "spanlog: LOST \(Wording.count(stats.lostEvents, "event")) the kernel could not hand over (its ring buffer was full): lines or markers are missing; raise --ring-buffer-size\n")
             }
         }
         for output in outputs where output.error != nil {
             style(.red) {
                 buffer.append(string: "spanlog: output \(output.name) failed (\(output.error ?? "")): ")
-                buffer.append(string: "\(output.failedWrites) writes, \(output.lostBytes) bytes not delivered\n")
+                buffer.append(string: "\(Wording.count(output.failedWrites, "write")), \(Wording.count(output.lostBytes, "byte")) not delivered\n")
             }
         }
     }
@@ -452,7 +452,7 @@ public final class TextRenderer: RecordSink {
     // MARK: Formatting helpers
 
     private func appendSpanLabel(_ span: SpanSummary) {
-        if span.tags.isEmpty { buffer.append("(untagged)") } else { appendEscaped(span.tagPath) }
+        if span.tags.isEmpty { buffer.append(string: SpanSummary.untaggedName) } else { appendEscaped(span.tagPath) }
         buffer.append("#")
         buffer.appendHex(span.uid.sequence)
     }

@@ -481,7 +481,7 @@ static __always_inline bool is_terminal(__u32 rdev)
     return (major >= 136 && major <= 143) || major == 4 || (major == 5 && (rdev & 0xFFFFF) <= 1);
 }
 
-// Decides from the file behind `fd` whether the write is captured, and as what (spec 3);
+// Decides from the file behind `fd` whether the write is captured, and as what (docs/collector.md);
 // everything else is dropped here, before any copy, and what the capture rules leave out of
 // fd 1/2 is counted.
 static __always_inline bool classify(struct task_struct *task, struct sl_write *write)

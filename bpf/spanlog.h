@@ -32,7 +32,7 @@
 #define SL_MARKER_CHUNKS 16
 #define SL_MARKER_WRITE_MAX (SL_MARKER_CHUNK * SL_MARKER_CHUNKS)
 
-/* Output the capture rules leave out on purpose (spec 3), counted per reason. */
+/* Output the capture rules leave out on purpose (docs/collector.md), counted per reason. */
 #define SL_SKIPPED_TREE_PIPE 0  /* fd 1/2 into a pipe or socket pair the traced tree made */
 #define SL_SKIPPED_OTHER_FILE 1 /* fd 1/2 into a regular file that is neither a log nor the original stdout/stderr */
 #define SL_SKIPPED_REASONS 2

@@ -176,7 +176,7 @@ func benchmarkRules() -> String {
         case 0: condition = "span.tags = \"svc\(index).handler\" and span.duration > \(index + 1)ms"
         case 1: condition = "span.exit_arg.status >= 500 and span.enter_arg.user = \"\(index)\""
         case 2: condition = "span.tag[-1] = query and span.duration > \(10 + index)s"
-        default: condition = "span.errors_total > \(index) or span.status in (abandoned, timeout)"
+        default: condition = "span.errors_total > \(index) or span.end_reason in (abandoned, timeout)"
         }
         yaml += "- rule: span_rule_\(index)\n  condition: '\(condition)'\n  output: \"%span.tags %span.duration\"\n"
     }

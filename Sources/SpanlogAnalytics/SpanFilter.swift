@@ -6,7 +6,7 @@ import SpanlogRules
 ///
 /// A condition on what is known at enter (tags, ids, enter args, process) judges a span once,
 /// at its first line, and its lines pass at once. One that reads end-time fields (duration,
-/// counts, status, exit args) holds a span's lines until the span ends, up to `maxHeldLines`
+/// counts, outcome, end reason, exit args) holds a span's lines until the span ends, up to `maxHeldLines`
 /// in all; past that, held lines are let through unjudged (counted in `filter_unjudged_lines`)
 /// rather than dropped or kept without bound.
 public final class SpanFilter: RecordProcessor {

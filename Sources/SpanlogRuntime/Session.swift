@@ -42,7 +42,9 @@ public final class Session {
             processors.append(SummaryProcessor(every: summary.every, histograms: summary.histograms,
                                                summariesOnly: summary.summariesOnly))
         }
-        let journal = JournalOutput.Options(includeSpans: configuration.journaldSpans)
+        var journal = JournalOutput.Options(includeSpans: configuration.journaldSpans)
+        // A capture's pids are history: whoever holds them now did not write its lines.
+        if case .capture = configuration.source { journal.sendAsWriter = false }
         let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
                                                   journal: journal, environment: configuration.environment)
             + configuration.extraOutputs

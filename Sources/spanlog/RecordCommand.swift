@@ -15,7 +15,7 @@ struct RecordCommand: ParsableCommand {
     @OptionGroup var targets: TargetOptions
     @OptionGroup var capture: CaptureOptions
 
-    @Flag(help: "With a command: give it pipes instead of a pseudo-terminal.")
+    @Flag(help: "With a command: give it pipes instead of two pseudo-terminals.")
     var noPty = false
 
     @Option(help: "After Ctrl-C or SIGTERM, which go to the command's process group, kill it (SIGKILL) if it still runs after this many seconds.")

@@ -17,7 +17,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var rules: RuleOptions
     @OptionGroup var capture: CaptureOptions
 
-    @Flag(help: "Give the command pipes instead of a pseudo-terminal for stdout and stderr.")
+    @Flag(help: "Give the command pipes instead of two pseudo-terminals for stdout and stderr.")
     var noPty = false
 
     @Option(name: [.customShort("w"), .customLong("write")],

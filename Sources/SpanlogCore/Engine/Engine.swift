@@ -5,7 +5,7 @@ public struct EngineConfiguration: Sendable {
     /// Session number used in span uids (kept in capture headers so a replay gives the same uids).
     public var session: UInt32
     public var maxLineBytes = 16 * 1024
-    /// Close spans open longer than this many nanoseconds with status `timeout`.
+    /// Close spans open longer than this many nanoseconds, ending them as `timeout`.
     public var spanTimeout: UInt64?
     public var maxOpenSpans = 1_000_000
     /// Emit a warning record for each marker error (they are always counted).
@@ -95,8 +95,8 @@ public final class Engine {
         }
     }
 
-    /// Flushes partial lines and unfinished markers, reports still-open spans with status
-    /// `open`, and emits the final stats record. Further events are ignored.
+    /// Flushes partial lines and unfinished markers, reports still-open spans with end reason
+    /// `still_open`, and emits the final stats record. Further events are ignored.
     public func stop(at timestamp: UInt64) {
         guard !stopped else { return }
         lastTimestamp = max(lastTimestamp, timestamp)

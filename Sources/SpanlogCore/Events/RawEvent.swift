@@ -62,7 +62,7 @@ public struct ProcessStart: Sendable, Equatable {
     }
 }
 
-/// Output the capture rules leave out on purpose (spec 3), counted where it was decided: writes
+/// Output the capture rules leave out on purpose (docs/collector.md), counted where it was decided: writes
 /// to fd 1/2 into a pipe or socket pair the traced tree made (a `$(…)`, the left side of
 /// `a | b` inside a script), and into a regular file that is neither a log nor the process's
 /// original stdout/stderr (`cat > Makefile`). Counts since the last such event.

@@ -23,7 +23,7 @@ extension RecordProcessor {
 }
 
 /// What a processor may ask the engine about spans that are still open. Records describe them
-/// as known at `now` (wall-clock nanoseconds): status `open`, duration so far.
+/// as known at `now` (wall-clock nanoseconds): end reason `still_open`, duration so far.
 public protocol OpenSpanQuery: AnyObject {
     func openSpan(_ uid: SpanUID, now: Int64) -> SpanRecord?
     /// Open spans entered after the one with sequence number `sequence` (0: all) and started at

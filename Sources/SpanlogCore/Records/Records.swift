@@ -204,7 +204,7 @@ public enum AlertTrigger: String, Sendable {
 }
 
 /// A rule matched. `span` is the span as known when the rule ran: for in-flight and line
-/// alerts it is still open (status `open`, `end` the time of the check).
+/// alerts it is still open (end reason `still_open`, `end` the time of the check).
 public struct AlertRecord: Sendable {
     public var timestamp: Int64
     public var rule: String

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Shell plumbing under spanlog (spec 3): what is output, and what stays inside the script.
+# Shell plumbing under spanlog (docs/collector.md): what is output, and what stays inside the script.
 echo ">:p:job::" > /dev/null
 name=$(echo inner-substitution)
 echo "name is $name"

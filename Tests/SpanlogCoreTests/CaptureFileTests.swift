@@ -153,6 +153,9 @@ import Testing
     @Test func notACaptureIsRejectedAtOffsetZero() {
         let decoded = Self.decodeAll(Array("hello, this is not a capture file".utf8), chunk: 100)
         #expect(decoded.error?.offset == 0)
-        #expect(decoded.error?.reason.contains("magic") == true)
+        #expect(decoded.error?.notACapture == true)
+        #expect(decoded.error?.description == "not a spanlog capture: it is text (spanlog's text view, or a log), not a capture file")
+        let binary = Self.decodeAll([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], chunk: 100)
+        #expect(binary.error?.reason == "it does not start like one (no spanlog capture header)")
     }
 }

@@ -60,12 +60,9 @@ struct JournalEntryBuilder {
     /// `span checkout failed (exit status, error lines) after 303.4ms (lines=1 errors=1)`: the
     /// same verdict and reasons the text view and JSON give.
     static func spanMessage(_ span: SpanRecord, _ outcome: SpanOutcome) -> String {
-        var why = outcome.reasons.words
-        if span.endReason == .evicted || span.endReason == .open { why.append(span.endReason == .open ? "still open" : "evicted") }
-        let reasons = why.isEmpty ? "" : " (\(why.joined(separator: ", ")))"
         let duration = DurationFormatter.string(nanoseconds: span.durationNanoseconds)
         let alerts = span.alerts > 0 ? " alerts=\(span.alerts)" : ""
-        return "span \(span.summary.displayName) \(outcome.verdict.rawValue)\(reasons) after \(duration) (lines=\(span.lines) errors=\(span.errorsTotal)\(alerts))"
+        return "span \(span.summary.displayName) \(outcome.description(endReason: span.endReason)) after \(duration) (lines=\(span.lines) errors=\(span.errorsTotal)\(alerts))"
     }
 
     /// A line's level as a syslog priority; a line without one is informational.

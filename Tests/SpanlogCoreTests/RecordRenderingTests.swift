@@ -176,6 +176,19 @@ import Testing
         #expect(output.text.contains(" req#1 api[10] out  hello\n"))
     }
 
+    @Test(arguments: [
+        ([("status", "500")], true), ([("status", "404")], false), ([("status", "Failed")], true),
+        ([("error", "")], true), ([("ok", "False")], true), ([("success", "true")], false),
+        ([("result", "failure")], true), ([("status", "200"), ("status", "500")], false),
+        ([("note", "error")], false),
+    ])
+    func exitArgumentsThatMeanFailure(args: [(String, String)], failed: Bool) {
+        let exitArgs = MarkerArgs(args.map { (name: $0.0, value: $0.1) })
+        #expect(SpanOutcome.exitReportsFailure(exitArgs) == failed, "a repeated name counts by its first value")
+        let outcome = SpanOutcome(endReason: .exitMarker, errorsTotal: 0, exitArgs: exitArgs)
+        #expect(outcome.description(endReason: .exitMarker) == (failed ? "failed (exit status)" : "ok"))
+    }
+
     @Test func durationsReadNaturally() {
         #expect(DurationFormatter.string(nanoseconds: 999) == "999ns")
         #expect(DurationFormatter.string(nanoseconds: 1_500) == "1.5µs")

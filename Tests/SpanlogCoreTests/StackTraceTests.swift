@@ -98,8 +98,8 @@ import Testing
             "Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: x", "", "plain"])
     }
 
-    /// A span that ends releases its held error line first, so rules and the text view see the
-    /// line inside the open span.
+    /// A held error line goes out before whatever its thread writes next, on any stream or to
+    /// /dev/null, so the thread's records keep its order.
     @Test func aThreadsRecordsComeOutInTheOrderItWroteThem() throws {
         let h = EngineHarness()
         h.start(pid: 10)
@@ -122,6 +122,8 @@ import Testing
         #expect(times == times.sorted())
     }
 
+    /// A span that ends releases its held error line first, so rules and the text view see the
+    /// line inside the open span.
     @Test func aHeldErrorLineIsReleasedBeforeItsSpanEnds() throws {
         let h = EngineHarness()
         h.start(pid: 10)

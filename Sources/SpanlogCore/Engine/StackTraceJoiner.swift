@@ -93,9 +93,9 @@ struct StackTraceJoiner {
     /// Emits the held records of a thread (on streams other than `except`): it wrote something
     /// else since, and a thread's records go out in the order it wrote them.
     mutating func release(tid: Int32, except: StreamKey? = nil, emit: (AssembledLine, LogLevel?) -> Void) {
-        guard !held.isEmpty else { return }
+        // Asked first without building anything: this runs for every line while any is held.
+        guard !held.isEmpty, held.contains(where: { $0.value.line.tid == tid && $0.key != except }) else { return }
         let ofThread = held.filter { $0.value.line.tid == tid && $0.key != except }
-        guard !ofThread.isEmpty else { return }
         for (key, record) in ofThread.sorted(by: { $0.value.line.timestamp < $1.value.line.timestamp }) {
             held[key] = nil
             release(record, emit: emit)

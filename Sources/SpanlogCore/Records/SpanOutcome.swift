@@ -51,6 +51,18 @@ public struct SpanOutcome: Sendable, Equatable {
     public var verdict: Verdict { !reasons.isEmpty ? .failed : finished ? .ok : .unfinished }
     public var failed: Bool { !reasons.isEmpty }
 
+    /// `ok`, `failed (exit status, error lines)`, `unfinished (still open)`: the verdict, why,
+    /// and how the span ended where that is not said already. The text view and journald say it so.
+    public func description(endReason: SpanEndReason) -> String {
+        var why = reasons.words
+        switch endReason {
+        case .evicted: why.append("evicted")
+        case .open: why.append("still open")
+        case .exitMarker, .abandoned, .timeout: break
+        }
+        return why.isEmpty ? verdict.rawValue : "\(verdict.rawValue) (\(why.joined(separator: ", ")))"
+    }
+
     public init(endReason: SpanEndReason, errorsTotal: Int, exitArgs: MarkerArgs) {
         var reasons: Reasons = []
         if errorsTotal > 0 { reasons.insert(.errorLines) }
@@ -69,24 +81,18 @@ public struct SpanOutcome: Sendable, Equatable {
 
     /// Whether exit arguments report a failure: `status` of 500 or more or a failure word,
     /// `error` present (any value), `ok` or `success` false, `result` a failure word. ASCII
-    /// case is ignored. (docs/markers.md, "Exit arguments that mean failure")
+    /// case is ignored; a repeated name counts by its first value, as everywhere else.
+    /// (docs/markers.md, "Exit arguments that mean failure")
     public static func exitReportsFailure(_ args: MarkerArgs) -> Bool {
         guard !args.isEmpty else { return false }
-        for (name, value) in args {
-            switch name {
-            case "status":
-                if let code = Int(value), code >= 500 { return true }
-                if failureWords.contains(value.lowercased()) { return true }
-            case "error":
-                return true
-            case "ok", "success":
-                if value.lowercased() == "false" { return true }
-            case "result":
-                if failureWords.contains(value.lowercased()) { return true }
-            default:
-                continue
-            }
+        let pairs = args.pairs
+        func first(_ name: String) -> String? { pairs.first { $0.name == name }?.value }
+        if first("error") != nil { return true }
+        if let status = first("status") {
+            if let code = Int(status), code >= 500 { return true }
+            if failureWords.contains(status.lowercased()) { return true }
         }
-        return false
+        if first("ok")?.lowercased() == "false" || first("success")?.lowercased() == "false" { return true }
+        return first("result").map { failureWords.contains($0.lowercased()) } ?? false
     }
 }

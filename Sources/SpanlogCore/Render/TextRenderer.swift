@@ -128,7 +128,12 @@ public final class TextRenderer: RecordSink {
             appendSpanLabel(span.summary)
         }
         buffer.append("  ")
-        appendOutcome(outcome, endReason: span.endReason)
+        let colour: Style = switch outcome.verdict {
+        case .ok: .green
+        case .failed: .red
+        case .unfinished: .yellow
+        }
+        style(colour) { buffer.append(string: outcome.description(endReason: span.endReason)) }
         buffer.append("  ")
         buffer.append(string: DurationFormatter.string(nanoseconds: span.durationNanoseconds))
         buffer.append("  lines=")
@@ -171,26 +176,6 @@ public final class TextRenderer: RecordSink {
             }
         }
         buffer.append(0x0A)
-    }
-
-    /// `ok`, `failed (exit status, error lines)`, `unfinished (still open)`: the verdict, why,
-    /// and how the span ended when that was not its exit marker and not already said.
-    private func appendOutcome(_ outcome: SpanOutcome, endReason: SpanEndReason) {
-        var why = outcome.reasons.words
-        switch endReason {
-        case .evicted: why.append("evicted")
-        case .open: why.append("still open")
-        case .exitMarker, .abandoned, .timeout: break
-        }
-        let colour: Style = switch outcome.verdict {
-        case .ok: .green
-        case .failed: .red
-        case .unfinished: .yellow
-        }
-        style(colour) {
-            buffer.append(string: outcome.verdict.rawValue)
-            if !why.isEmpty { buffer.append(string: " (\(why.joined(separator: ", ")))") }
-        }
     }
 
     private func writeLine(_ line: LineRecord, indent: Int, showSpan: Bool) {

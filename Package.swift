@@ -2,9 +2,11 @@
 import PackageDescription
 
 // The engine is single-threaded and touches its own state only; runtime exclusivity checks
-// cost about a fifth of its time per line, so release builds leave them to the compiler.
+// cost about a fifth of its time per line, so release builds leave them to the compiler. The
+// renderers live in SpanlogOutputs and call the core's small functions on every record:
+// cross-module optimization lets them inline those as if they were one module.
 let hotPathSettings: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -19,12 +21,14 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // Pure Swift: markers, spans, lines, records, renderers, capture files.
-        // Knows nothing about the kernel or journald, so it is tested without root.
+        // Pure Swift: markers, the engine (spans, lines, attribution), records, the fan-out to
+        // outputs, capture files. Knows nothing about the kernel or journald, so it is tested
+        // without root.
         .target(name: "SpanlogCore", swiftSettings: hotPathSettings),
 
-        // The kernel side: loads the BPF program with libbpf, polls its ring buffer, and turns
-        // samples into the core's raw events. Only the collector knows about libbpf.
+        // The kernel side: loads the BPF program with libbpf through its generated skeleton
+        // (scripts/gen-skeleton.sh), polls its ring buffer, and turns samples into the core's raw
+        // events. Only the collector knows about libbpf.
         .target(
             name: "CSpanlogBPF",
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
@@ -53,7 +57,7 @@ let package = Package(
             dependencies: ["SpanlogCore", .product(name: "Yams", package: "Yams")]
         ),
 
-        // Span analytics: --filter, latency summaries and histograms, the statsd output.
+        // Span analytics: --filter, latency summaries and histograms (processors on the fan-out).
         .target(
             name: "SpanlogAnalytics",
             dependencies: ["SpanlogCore", "SpanlogRules", .product(name: "Histogram", package: "hdrhistogram-swift")]
@@ -69,13 +73,22 @@ let package = Package(
             dependencies: ["SpanlogCore", "CSpanlogJournal"]
         ),
 
+        // Every output, one folder each (Text, JSON, Statsd, Descriptor, Lint), and the factory
+        // that opens them from `--output` words. journald's entries and delivery stay in
+        // SpanlogJournal, so that only that module knows libsystemd.
+        .target(
+            name: "SpanlogOutputs",
+            dependencies: ["SpanlogCore", "SpanlogJournal"],
+            swiftSettings: hotPathSettings
+        ),
+
         // A session: a source (the collector or a capture file) → the engine → every output;
         // the poll loop, signals and the traced command. Only the runtime controls processes.
         .target(name: "CSpanlogProcess"),
         .target(
             name: "SpanlogRuntime",
             dependencies: ["SpanlogCore", "SpanlogCollector", "SpanlogRules", "SpanlogJournal", "SpanlogAnalytics",
-                           "CSpanlogProcess",
+                           "SpanlogOutputs", "CSpanlogProcess",
                            .product(name: "Yams", package: "Yams")]
         ),
 
@@ -86,43 +99,45 @@ let package = Package(
                 "SpanlogCore",
                 "SpanlogRules",
                 "SpanlogRuntime",
+                "SpanlogOutputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["EmbedBuildInfo"]
         ),
         .executableTarget(
             name: "spanlog-bench",
-            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogRuntime"],
+            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogRuntime", "SpanlogOutputs"],
             path: "Benchmarks/spanlog-bench"
         ),
 
-        .testTarget(
-            name: "SpanlogCoreTests",
+        // Tests come in three kinds, each its own target, with one place for what they share.
+        // What the tests share: the binary runner, workloads, engine and capture fixtures. A plain
+        // target, built by `swift build` too, so it uses nothing internal (no @testable import).
+        .target(
+            name: "SpanlogTestSupport",
             dependencies: ["SpanlogCore"],
+            path: "Tests/SpanlogTestSupport",
+            resources: [.copy("Workloads")]
+        ),
+        // Pure Swift, in process, no root: one folder per module under test.
+        .testTarget(
+            name: "SpanlogUnitTests",
+            dependencies: ["SpanlogTestSupport", "SpanlogCore", "SpanlogRules", "SpanlogAnalytics", "SpanlogOutputs",
+                           "SpanlogJournal", "SpanlogRuntime"],
             resources: [.copy("Fixtures")]
         ),
+        // The built spanlog binary, run as a user runs it: commands, journald, recipes, the
+        // README's snippets. Those that capture need root, and skip with the reason without it.
         .testTarget(
-            name: "SpanlogRulesTests",
-            dependencies: ["SpanlogCore", "SpanlogRules"]
+            name: "SpanlogEndToEndTests",
+            dependencies: ["SpanlogTestSupport", "SpanlogCore", "SpanlogRuntime"]
         ),
+        // The BPF program on this kernel: loading, layout, limits, what it captures. Needs root,
+        // BTF and tracepoints, and skips with the reason when they are missing; the kernel
+        // matrix runs these on other kernels.
         .testTarget(
-            name: "SpanlogAnalyticsTests",
-            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogAnalytics"]
-        ),
-        .testTarget(
-            name: "SpanlogJournalTests",
-            dependencies: ["SpanlogCore", "SpanlogJournal"]
-        ),
-        .testTarget(
-            name: "SpanlogRuntimeTests",
-            dependencies: ["SpanlogCore", "SpanlogRuntime"]
-        ),
-        // Real BPF programs attached to real processes: needs root, BTF and tracepoints, and
-        // skips with the reason when they are missing.
-        .testTarget(
-            name: "SpanlogCollectorTests",
-            dependencies: ["SpanlogCore", "SpanlogCollector"],
-            resources: [.copy("Workloads")]
+            name: "SpanlogKernelTests",
+            dependencies: ["SpanlogTestSupport", "SpanlogCore", "SpanlogCollector"]
         ),
     ]
 )

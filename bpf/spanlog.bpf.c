@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
 // spanlog's collector: captures the writes of targeted processes to stdout/stderr, to log
 // files and to /dev/null (tracer markers), plus fork, exec and exit, into one ring buffer.
 //
@@ -5,6 +6,11 @@
 // write costs one load and a few compares; a write by an untargeted process, a bit test more.
 // Filtering happens before any copy, and payloads are read at exit, so only bytes that were
 // really written are kept, straight into a ring-buffer slot of a size class that fits.
+//
+// Its parts: kernel_types.bpf.h (the kernel structures and system calls it reads), maps.bpf.h
+// (what it shares with user space), vectors.bpf.h (vector writes), cgroups.bpf.h (cgroup
+// paths). This file holds the capture (which write is ours, and its record), markers, file
+// paths, --span-io, and the process lifecycle (fork, exec, exit).
 #include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -12,313 +18,14 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "spanlog.h"
-
-#if !defined(__TARGET_ARCH_x86)
-#error "spanlog's collector reads x86-64 system call registers and numbers; other architectures are not supported yet"
-#endif
+#include "kernel_types.bpf.h"
+#include "maps.bpf.h"
+#include "vectors.bpf.h"
+#include "cgroups.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct sl_config config = {};
-
-// Hand-written CO-RE views of the kernel structures we read; libbpf relocates each field
-// against the running kernel's BTF, so no vmlinux.h is needed.
-struct super_block {
-    __u32 s_dev;
-} __attribute__((preserve_access_index));
-
-struct inode {
-    unsigned short i_mode;
-    struct super_block *i_sb;
-    unsigned long i_ino;
-    __u32 i_rdev;
-} __attribute__((preserve_access_index));
-
-struct qstr {
-    union {
-        struct {
-            __u32 hash;
-            __u32 len;
-        };
-        __u64 hash_len;
-    };
-    const unsigned char *name;
-} __attribute__((preserve_access_index));
-
-struct dentry {
-    struct dentry *d_parent;
-    struct qstr d_name;
-} __attribute__((preserve_access_index));
-
-struct vfsmount {
-    struct dentry *mnt_root;
-} __attribute__((preserve_access_index));
-
-struct mount {
-    struct mount *mnt_parent;
-    struct dentry *mnt_mountpoint;
-    struct vfsmount mnt;
-} __attribute__((preserve_access_index));
-
-struct path {
-    struct vfsmount *mnt;
-    struct dentry *dentry;
-} __attribute__((preserve_access_index));
-
-struct file {
-    struct path f_path;
-    struct inode *f_inode;
-} __attribute__((preserve_access_index));
-
-struct fdtable {
-    unsigned int max_fds;
-    struct file **fd;
-} __attribute__((preserve_access_index));
-
-struct files_struct {
-    struct fdtable *fdt;
-} __attribute__((preserve_access_index));
-
-typedef struct {
-    int counter;
-} sl_atomic_t;
-
-struct signal_struct {
-    sl_atomic_t live;
-} __attribute__((preserve_access_index));
-
-struct thread_info {
-    __u32 status;
-} __attribute__((preserve_access_index));
-
-struct kernfs_node {
-    struct kernfs_node *__parent;
-    const char *name;
-    __u64 id;
-} __attribute__((preserve_access_index));
-
-// Before Linux 6.15 the parent field was called `parent`.
-struct kernfs_node___before_6_15 {
-    struct kernfs_node *parent;
-} __attribute__((preserve_access_index));
-
-struct cgroup {
-    struct kernfs_node *kn;
-} __attribute__((preserve_access_index));
-
-struct cgroup_subsys_state {
-    struct cgroup *cgroup;
-} __attribute__((preserve_access_index));
-
-struct css_set {
-    struct cgroup_subsys_state *subsys[1]; // CGROUP_SUBSYS_COUNT in the kernel
-    struct cgroup *dfl_cgrp;
-} __attribute__((preserve_access_index));
-
-enum cgroup_subsys_id {
-    pids_cgrp_id = 0,   // values relocated from the kernel's BTF
-    memory_cgrp_id = 0,
-};
-
-typedef struct {
-    unsigned int val;
-} kuid_t;
-
-struct cred {
-    kuid_t euid;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-    struct thread_info thread_info;
-    const struct cred *cred;
-    struct css_set *cgroups;
-    int pid;
-    int tgid;
-    struct task_struct *real_parent;
-    struct files_struct *files;
-    struct signal_struct *signal;
-    char comm[16];
-} __attribute__((preserve_access_index));
-
-// The saved user registers of a system call on x86-64. A 64-bit system call takes its
-// arguments in di, si, dx, r10; a 32-bit (ia32) one, from a 32-bit program or `int $0x80`, in
-// bx, cx, dx, si. orig_ax holds the system call number.
-struct pt_regs {
-    unsigned long r10;
-    unsigned long bx;
-    unsigned long cx;
-    unsigned long dx;
-    unsigned long si;
-    unsigned long di;
-    unsigned long orig_ax;
-} __attribute__((preserve_access_index));
-
-struct sl_iovec {
-    __u64 base;
-    __u64 len;
-};
-
-struct sl_compat_iovec {
-    __u32 base;
-    __u32 len;
-};
-
-// System call numbers of the write family: x86-64, and ia32 (told apart by the thread's
-// TS_COMPAT status, set for the duration of a 32-bit system call), as in asm/unistd_64.h and
-// asm/unistd_32.h.
-#define SL_NR_WRITE 1
-#define SL_NR_PWRITE64 18
-#define SL_NR_WRITEV 20
-#define SL_NR_PWRITEV 296
-#define SL_NR_PWRITEV2 328
-#define SL_NR_IA32_WRITE 4
-#define SL_NR_IA32_PWRITE64 181
-#define SL_NR_IA32_WRITEV 146
-#define SL_NR_IA32_PWRITEV 334
-#define SL_NR_IA32_PWRITEV2 379
-#define SL_NR_READ 0
-#define SL_NR_PREAD64 17
-#define SL_NR_READV 19
-#define SL_NR_RECVFROM 45
-#define SL_NR_RECVMSG 47
-#define SL_NR_SENDTO 44
-#define SL_NR_SENDMSG 46
-#define SL_NR_PREADV 295
-#define SL_NR_PREADV2 327
-#define SL_NR_IA32_READ 3
-#define SL_NR_IA32_READV 145
-#define SL_NR_IA32_PREAD64 180
-#define SL_NR_IA32_PREADV 333
-#define SL_NR_IA32_PREADV2 378
-#define SL_NR_PIPE 22
-#define SL_NR_PIPE2 293
-#define SL_NR_SOCKETPAIR 53
-#define SL_NR_IA32_PIPE 42
-#define SL_NR_IA32_PIPE2 331
-#define SL_NR_IA32_SOCKETPAIR 360
-#define SL_TS_COMPAT 0x0002
-
-#define S_IFMT 00170000
-#define S_IFREG 0100000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
-#define S_IFSOCK 0140000
-
-struct {
-    __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 32 << 20); // set from --ring-buffer-size before load
-} events SEC(".maps");
-
-// Processes (thread group ids) whose writes are captured, one bit per possible pid. A
-// bitmap in global data is tested with a load and a mask, where a hash map would cost a
-// helper call and a hash on every write of every process. Children are added at fork, and
-// user space sets bits through the map's shared memory.
-__u64 target_bits[SL_TARGET_WORDS];
-
-// Capture verdicts for regular files, filled from user space by matching paths to the globs.
-struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 65536);
-    __type(key, struct sl_file_key);
-    __type(value, struct sl_file_verdict);
-} file_verdicts SEC(".maps");
-
-// Pipes and socket pairs a traced process created (pipe, pipe2, socketpair): output into
-// them stays inside the traced tree (a `$(…)`, the left side of `a | b` in a script), so it is
-// not captured; what the reading side passes on is. LRU: a pipe whose entry is pushed out
-// (65,536 newer ones) counts as one from outside again.
-struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 65536);
-    __type(key, struct sl_file_key);
-    __type(value, __u8);
-} tree_pipes SEC(".maps");
-
-// Each traced process's stdout and stderr when it came under trace, by thread group id:
-// copied to children at fork, taken from the process itself when it is first seen otherwise
-// (and set by user space for the command spanlog starts).
-struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 65536);
-    __type(key, __u32);
-    __type(value, struct sl_origin);
-} origins SEC(".maps");
-
-// Command names whose programs come under trace when they start (--comm), zero-padded.
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, SL_MAX_NAMED_TARGETS);
-    __type(key, char[SL_COMM_LEN]);
-    __type(value, __u8);
-} target_comms SEC(".maps");
-
-// cgroup v2 ids whose every process is traced (--cgroup).
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, SL_MAX_NAMED_TARGETS);
-    __type(key, __u64);
-    __type(value, __u8);
-} target_cgroups SEC(".maps");
-
-// --span-io: each targeted thread's reads and writes, by thread id (LRU: a thread whose entry
-// was pushed out starts again from zero, and a span it is in loses its I/O figures).
-struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 65536);
-    __type(key, __u32);
-    __type(value, struct sl_thread_io);
-} thread_io SEC(".maps");
-
-// Writes the capture rules leave out, per reason, per CPU.
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, SL_SKIPPED_REASONS);
-    __type(key, __u32);
-    __type(value, struct sl_skipped);
-} skipped SEC(".maps");
-
-// Two builds of this file go into spanlog, and the loader picks one by what the running kernel
-// has (docs/collector.md). SL_KFUNCS=1 reads the open file behind a descriptor with direct
-// loads, through the bpf_rdonly_cast kfunc (Linux 6.2 and later). SL_KFUNCS=0 calls no kfunc
-// and reads the same fields with bpf_probe_read_kernel (CO-RE), for kernels without it. A
-// __weak extern is no fallback there: those verifiers refuse an unresolved kfunc call even
-// in code they would find dead.
-#ifndef SL_KFUNCS
-#define SL_KFUNCS 1
-#endif
-#if SL_KFUNCS
-extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
-#define SL_FILE_READ(pointer, field) ((pointer)->field)
-#define SL_FILE_READ2(pointer, field, next) ((pointer)->field->next)
-#else
-#define SL_FILE_READ(pointer, field) BPF_CORE_READ(pointer, field)
-#define SL_FILE_READ2(pointer, field, next) BPF_CORE_READ(pointer, field, next)
-#endif
-
-// Events that found no room in the ring buffer, per CPU.
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, __u64);
-} lost SEC(".maps");
-
-static __always_inline void count_lost(void)
-{
-    __u32 zero = 0;
-    __u64 *counter = bpf_map_lookup_elem(&lost, &zero);
-    if (counter)
-        __sync_fetch_and_add(counter, 1);
-}
-
-static __always_inline void count_skipped(__u32 reason, __u64 bytes)
-{
-    struct sl_skipped *counter = bpf_map_lookup_elem(&skipped, &reason);
-    if (counter) {
-        counter->writes += 1; // per CPU: no other writer
-        counter->bytes += bytes;
-    }
-}
 
 static __always_inline __u64 *target_word(__u32 tgid)
 {
@@ -569,49 +276,6 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
     return event;
 }
 
-// A vector write's iovecs, read once per write. They live in a per-CPU map, not on the stack:
-// kernels without private BPF stacks allow 512 bytes along a whole call chain, and the
-// system-call exit's own frame plus 384 bytes of iovecs passes that (libbpf-tools keep
-// their large scratch space the same way). A program runs with migration disabled, so only
-// a preempting writer on the same CPU could reuse the space mid-copy; its record would hold
-// the other write's bytes, never bytes from outside the traced processes' own buffers.
-struct sl_vector_scratch {
-    struct sl_iovec iovs[SL_MAX_IOV];
-    struct sl_compat_iovec compat[SL_MAX_IOV];
-};
-
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct sl_vector_scratch);
-} vector_scratch SEC(".maps");
-
-struct sl_vector_copy {
-    struct sl_iovec *iovs; // the per-CPU scratch
-    __u8 *data;            // the record's payload area
-    __u64 offset;
-    __u64 want;
-    __u32 count;
-};
-
-// A vector write's first SL_MAX_IOV iovecs, read in one copy (32-bit ones widened) into the
-// scratch space; returns how many were read.
-static __always_inline __u32 read_iovecs(struct sl_write *write, struct sl_vector_scratch *scratch)
-{
-    __u32 count = write->count < SL_MAX_IOV ? write->count : SL_MAX_IOV;
-    if (!write->compat)
-        return bpf_probe_read_user(scratch->iovs, count * sizeof(struct sl_iovec), (void *)write->buf) == 0 ? count : 0;
-    if (bpf_probe_read_user(scratch->compat, count * sizeof(struct sl_compat_iovec), (void *)write->buf) != 0)
-        return 0;
-    for (__u32 i = 0; i < SL_MAX_IOV; i++) {
-        if (i >= count)
-            break;
-        scratch->iovs[i].base = scratch->compat[i].base;
-        scratch->iovs[i].len = scratch->compat[i].len;
-    }
-    return count;
-}
 
 // The submit functions are global (not static) so that the verifier checks each one once, on
 // its own, instead of again in every state its caller reaches it with; in exchange it wants
@@ -671,7 +335,7 @@ static __always_inline __u32 read_iovecs(struct sl_write *write, struct sl_vecto
         struct sl_vector_copy copy = {.data = event->data, .want = want};                          \
         if (scratch) {                                                                             \
             copy.iovs = scratch->iovs;                                                             \
-            copy.count = read_iovecs(write, scratch);                                              \
+            copy.count = read_iovecs(write->buf, write->count, write->compat, scratch);               \
             bpf_loop(SL_MAX_IOV, copy_iovec_##SIZE, &copy, 0);                                     \
         }                                                                                          \
         event->captured = copy.offset;                                                             \
@@ -1064,38 +728,6 @@ static __always_inline void emit_process_event(__u32 type, struct task_struct *t
     bpf_ringbuf_submit(event, wakeup_flags(sizeof(*event)));
 }
 
-static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *node)
-{
-    if (bpf_core_field_exists(node->__parent))
-        return BPF_CORE_READ(node, __parent);
-    return BPF_CORE_READ((struct kernfs_node___before_6_15 *)node, parent);
-}
-
-// One hierarchy's path, leaf first, stopping below the root (whose name is "/").
-static __always_inline void copy_cgroup_path(struct sl_cgroups_event *event, int hierarchy, struct cgroup *cgroup)
-{
-    struct kernfs_node *node = BPF_CORE_READ(cgroup, kn);
-    for (int level = 0; level < SL_CGROUP_LEVELS; level++) {
-        struct kernfs_node *parent = kernfs_parent(node);
-        if (!node || !parent)
-            break;
-        long length = bpf_probe_read_kernel_str(event->names[hierarchy][level], SL_CGROUP_NAME,
-                                                BPF_CORE_READ(node, name));
-        event->lengths[hierarchy][level] = length > 1 ? length - 1 : 0;
-        node = parent;
-    }
-}
-
-// The task's cgroup in the v1 hierarchy spanlog reads (pids, else memory), or NULL when the
-// kernel has neither controller.
-static __always_inline struct cgroup *v1_cgroup(struct css_set *cgroups)
-{
-    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
-        return BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)], cgroup);
-    if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-        return BPF_CORE_READ(cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)], cgroup);
-    return NULL;
-}
 
 static __noinline int emit_cgroups(struct task_struct *task, __u64 pid_tgid)
 {

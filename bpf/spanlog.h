@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only */
 /* The kernel-to-user event layout of spanlog's collector, shared by the BPF program
  * (spanlog.bpf.c) and the Swift collector (through the CSpanlogBPF module).
  * Fixed-width fields only; every struct is 8-byte aligned and padded explicitly. */
@@ -174,8 +175,8 @@ struct sl_file_verdict {
     __u64 name_signature;
 };
 
-/* Load-time configuration: the program's only read-only global, so it sits at offset 0 of
- * .rodata and user space writes it before loading. */
+/* Load-time configuration, the program's read-only global: user space writes it through the
+ * skeleton (rodata->config) before loading. */
 struct sl_config {
     __u32 self_tgid;    /* spanlog itself: never captured */
     __u32 max_payload;  /* bytes kept per write, at most SL_MAX_PAYLOAD_LIMIT */

@@ -62,7 +62,7 @@ done
 
 # Line rate: 4 processes writing 250,000 lines each as fast as they can into a log file, through the whole
 # pipeline (kernel, engine, JSON) to /dev/null. Loss, if any, is reported, never hidden.
-cat > "$work/burst.c" < Tests/SpanlogCollectorTests/Workloads/burst.c
+cat > "$work/burst.c" < Tests/SpanlogTestSupport/Workloads/burst.c
 gcc -O2 -o "$work/burst" "$work/burst.c"
 for size in 8388608 33554432; do
     start=$(date +%s.%N)

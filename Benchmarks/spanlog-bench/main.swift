@@ -13,6 +13,7 @@ import Glibc
 #endif
 import Foundation
 import SpanlogCore
+import SpanlogOutputs
 import SpanlogRules
 import SpanlogRuntime
 

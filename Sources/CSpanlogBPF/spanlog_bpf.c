@@ -72,23 +72,32 @@ void sl_libbpf_log_clear(void)
         log_text[0] = 0;
 }
 
-int sl_set_config(struct bpf_object *object, const struct sl_config *config)
+struct spanlog_bpf *sl_skeleton_open(const void *image, size_t size)
 {
-    struct bpf_map *map;
-    bpf_object__for_each_map(map, object) {
-        const char *name = bpf_map__name(map);
-        size_t length = strlen(name);
-        if (length < 7 || strcmp(name + length - 7, ".rodata") != 0)
-            continue;
-        size_t size = 0;
-        /* The initial value is libbpf's own copy, written to the kernel at load. */
-        void *data = (void *)bpf_map__initial_value(map, &size);
-        if (!data || size < sizeof(*config))
-            return -EINVAL;
-        memcpy(data, config, sizeof(*config));
-        return 0;
+    struct spanlog_bpf *skeleton = calloc(1, sizeof(*skeleton));
+    if (!skeleton) {
+        errno = ENOMEM;
+        return NULL;
     }
-    return -ENOENT;
+    int status = spanlog_bpf__create_skeleton(skeleton);
+    if (status == 0) {
+        skeleton->skeleton->data = image;
+        skeleton->skeleton->data_sz = size;
+        status = bpf_object__open_skeleton(skeleton->skeleton, NULL);
+    }
+    if (status != 0) {
+        spanlog_bpf__destroy(skeleton);
+        errno = -status;
+        return NULL;
+    }
+    return skeleton;
+}
+
+unsigned long long *sl_skeleton_target_bits(struct spanlog_bpf *skeleton)
+{
+    _Static_assert(sizeof(skeleton->bss->target_bits) == SL_TARGET_WORDS * sizeof(unsigned long long),
+                   "the target bitmap is SL_TARGET_WORDS words");
+    return skeleton->bss ? (unsigned long long *)skeleton->bss->target_bits : NULL;
 }
 
 void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid)

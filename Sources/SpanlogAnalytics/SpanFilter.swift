@@ -74,9 +74,9 @@ public final class SpanFilter: RecordProcessor {
 
     public func tick(now: Int64, forward: (Record) -> Void) {}
 
-    public var counters: [(name: String, value: Int64)] {
-        [("filter_spans_dropped", Int64(spansFiltered)), ("filter_lines_dropped", Int64(linesFiltered)),
-         ("filter_unjudged_lines", Int64(unjudgedLines))]
+    public func count(into counters: inout ProcessorCounters) {
+        counters.filter = ProcessorCounters.Filter(spansDropped: spansFiltered, linesDropped: linesFiltered,
+                                                   unjudgedLines: unjudgedLines)
     }
 
     private func pass(_ record: Record, if verdict: Bool, forward: (Record) -> Void) {

@@ -5,16 +5,18 @@ import CSpanlogBPF
 import Foundation
 import SpanlogCore
 
-/// The loaded and attached BPF object, and the maps user space talks to. The programs stay
-/// attached as long as this object lives; links are file descriptors, so they also go away
-/// when the process dies, even by SIGKILL.
+/// The loaded and attached BPF object, and the maps user space talks to, reached through the
+/// generated skeleton (Sources/CSpanlogBPF/include/spanlog.skel.h). The programs stay attached
+/// as long as this object lives; links are file descriptors, so they also go away when the
+/// process dies, even by SIGKILL.
 final class KernelProgram {
-    private let object: OpaquePointer
+    private let skeleton: UnsafeMutablePointer<spanlog_bpf>
+    private var object: OpaquePointer { skeleton.pointee.obj }
     private var links: [OpaquePointer] = []
-    /// libbpf does not copy the ELF image passed to open_mem: it must outlive the object.
+    /// libbpf does not copy the ELF image it opens: it must outlive the skeleton.
     private let image: UnsafeMutableRawBufferPointer
     let eventsFD: Int32
-    /// The program's target bitmap (its .bss), mapped into this process.
+    /// The program's target bitmap (its .bss), shared with the kernel; libbpf maps and unmaps it.
     private let targetBits: UnsafeMutableBufferPointer<UInt64>
     private let verdictsFD: Int32
     private let lostFD: Int32
@@ -34,7 +36,7 @@ final class KernelProgram {
         let fexit = try Self.fexitTargets(options)
         let config = Self.configuration(options)
 
-        var loaded: (object: OpaquePointer, image: UnsafeMutableRawBufferPointer, plan: LoadPlan)?
+        var loaded: (skeleton: UnsafeMutablePointer<spanlog_bpf>, image: UnsafeMutableRawBufferPointer, plan: LoadPlan)?
         var refusal: (status: Int32, log: String)?
         for plan in LoadPlan.inOrder(build: build, fexit: fexit.targets, options: options) {
             var planConfig = config
@@ -50,8 +52,8 @@ final class KernelProgram {
                 throw error
             }
             switch outcome {
-            case .loaded(let object):
-                loaded = (object, image, plan)
+            case .loaded(let skeleton):
+                loaded = (skeleton, image, plan)
             case .rejected(let status):
                 image.deallocate()
                 refusal = (status, String(cString: sl_libbpf_log()))
@@ -64,32 +66,28 @@ final class KernelProgram {
             let (status, log) = refusal ?? (-EINVAL, "")
             throw LoadFailure.explain(status: status, log: log, kernel: kernel)
         }
-        let (object, plan) = (loaded.object, loaded.plan)
-        self.object = object
+        let (skeleton, plan) = (loaded.skeleton, loaded.plan)
+        self.skeleton = skeleton
         image = loaded.image
         summary = KernelProgramSummary(
             attach: plan.fexit == nil ? "tracepoint" : "fexit",
             attachFallbackReason: plan.fexit == nil ? fexit.unavailable ?? (fexit.targets != nil ? "the kernel refused the fexit programs" : nil) : nil,
             build: plan.build.rawValue, descriptorTable: plan.fdTableByHelper ? "helper" : "direct",
             fexitFunctions: (plan.fexit?.captured ?? []) + (plan.fexit?.pipes ?? []) + (plan.fexit?.io ?? []))
+        let maps = skeleton.pointee.maps
+        eventsFD = bpf_map__fd(maps.events)
+        verdictsFD = bpf_map__fd(maps.file_verdicts)
+        lostFD = bpf_map__fd(maps.lost)
+        originsFD = bpf_map__fd(maps.origins)
+        skippedFD = bpf_map__fd(maps.skipped)
         do throws(CollectorError) {
-            guard let events = bpf_object__find_map_by_name(object, "events") else {
-                throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
-                                     fix: "rebuild spanlog")
-            }
-            eventsFD = bpf_map__fd(events)
-            verdictsFD = try Self.mapFD(object, "file_verdicts")
-            lostFD = try Self.mapFD(object, "lost")
-            originsFD = try Self.mapFD(object, "origins")
-            skippedFD = try Self.mapFD(object, "skipped")
+            targetBits = try Self.targetBitmap(skeleton)
             // Before attaching: a program that starts at once is matched already.
-            try Self.fillTargets(object, options)
-            try Self.attachAll(object, into: &links)
-            // Last: nothing after it can fail, so the mapping is only ever undone by deinit.
-            targetBits = try Self.mapTargetBitmap(object)
+            try Self.fillTargets(maps, options)
+            try Self.attachAll(skeleton.pointee.obj, into: &links)
         } catch {
             for link in links { bpf_link__destroy(link) }
-            bpf_object__close(object)
+            spanlog_bpf__destroy(skeleton)
             loaded.image.deallocate()
             throw error
         }
@@ -97,9 +95,8 @@ final class KernelProgram {
     }
 
     deinit {
-        munmap(targetBits.baseAddress, targetBits.count * MemoryLayout<UInt64>.size)
         for link in links { bpf_link__destroy(link) }
-        bpf_object__close(object)
+        spanlog_bpf__destroy(skeleton)
         image.deallocate()
     }
 
@@ -165,7 +162,7 @@ final class KernelProgram {
     private static func configuration(_ options: CollectorOptions) -> sl_config {
         var config = sl_config()
         config.self_tgid = UInt32(getpid())
-        config.max_payload = UInt32(min(max(1, options.maxWriteBytes), Int(SL_MAX_PAYLOAD_LIMIT)))
+        config.max_payload = UInt32(min(max(1, options.maxWriteBytes), CollectorOptions.maxWriteBytesLimit))
         config.wakeup_bytes = UInt32(max(4096, options.ringBufferBytes / 16))
         config.trace_all = options.traceAll ? 1 : 0
         config.capture_stdout = options.captureStdout ? 1 : 0
@@ -189,10 +186,12 @@ final class KernelProgram {
     }
 
     /// The command names and cgroups to follow, into their maps.
-    private static func fillTargets(_ object: OpaquePointer, _ options: CollectorOptions) throws(CollectorError) {
+    private static func fillTargets(_ maps: spanlog_bpf.__Unnamed_struct_maps, _ options: CollectorOptions)
+        throws(CollectorError)
+    {
         let present: UInt8 = 1
         if !options.targetComms.isEmpty {
-            let comms = try mapFD(object, "target_comms")
+            let comms = bpf_map__fd(maps.target_comms)
             for comm in options.targetComms {
                 var key = [UInt8](repeating: 0, count: Int(SL_COMM_LEN))
                 for (index, byte) in comm.utf8.prefix(Int(SL_COMM_LEN) - 1).enumerated() { key[index] = byte }
@@ -204,7 +203,7 @@ final class KernelProgram {
             }
         }
         if !options.targetCgroupIDs.isEmpty {
-            let cgroups = try mapFD(object, "target_cgroups")
+            let cgroups = bpf_map__fd(maps.target_cgroups)
             for id in options.targetCgroupIDs {
                 var key = id, value = present
                 guard bpf_map_update_elem(cgroups, &key, &value, UInt64(BPF_ANY)) == 0 else {
@@ -216,7 +215,7 @@ final class KernelProgram {
     }
 
     private enum LoadOutcome {
-        case loaded(OpaquePointer)
+        case loaded(UnsafeMutablePointer<spanlog_bpf>)
         /// The kernel refused the program (the verifier, or a missing feature): -errno.
         case rejected(Int32)
     }
@@ -225,41 +224,32 @@ final class KernelProgram {
     /// into the kernel. An object that fails to load is closed (libbpf cannot load one twice).
     private static func openAndLoad(_ image: UnsafeMutableRawBufferPointer, config: sl_config, plan: LoadPlan,
                                     spanIO: Bool, ringBufferBytes: Int) throws(CollectorError) -> LoadOutcome {
-        guard let object = bpf_object__open_mem(image.baseAddress, image.count, nil) else {
+        guard let skeleton = sl_skeleton_open(image.baseAddress, image.count) else {
             throw CollectorError.system("opening the BPF object failed", errno: errno,
-                                        otherwise: "rebuild spanlog; run with --verbose for libbpf's log")
+                                        otherwise: "rebuild spanlog (after a change to bpf/, regenerate its skeleton: "
+                                            + "bash scripts/gen-skeleton.sh); run with --verbose for libbpf's log")
         }
-        var config = config
-        let status = sl_set_config(object, &config)
-        guard status == 0 else {
-            bpf_object__close(object)
-            throw CollectorError(what: "configuring the BPF program failed", why: String(cString: strerror(-status)),
-                                 fix: "rebuild spanlog")
-        }
-        guard let events = bpf_object__find_map_by_name(object, "events") else {
-            bpf_object__close(object)
-            throw CollectorError(what: "the BPF object has no 'events' map", why: "it does not match this spanlog",
-                                 fix: "rebuild spanlog")
-        }
-        let ringStatus = bpf_map__set_max_entries(events, UInt32(ringBufferBytes))
+        // libbpf's copy of .rodata, written to the kernel at load.
+        skeleton.pointee.rodata.pointee.config = config
+        let ringStatus = bpf_map__set_max_entries(skeleton.pointee.maps.events, UInt32(ringBufferBytes))
         guard ringStatus == 0 else {
-            bpf_object__close(object)
+            spanlog_bpf__destroy(skeleton)
             throw CollectorError(what: "ring buffer size \(ringBufferBytes) rejected",
                                  why: String(cString: strerror(-ringStatus)),
                                  fix: "use a power of two of at least 4096 bytes for --ring-buffer-size")
         }
         do throws(CollectorError) {
-            try choosePrograms(object, plan: plan, spanIO: spanIO)
+            try choosePrograms(skeleton.pointee.obj, plan: plan, spanIO: spanIO)
         } catch {
-            bpf_object__close(object)
+            spanlog_bpf__destroy(skeleton)
             throw error
         }
-        let loadStatus = bpf_object__load(object)
+        let loadStatus = spanlog_bpf__load(skeleton)
         guard loadStatus == 0 else {
-            bpf_object__close(object)
+            spanlog_bpf__destroy(skeleton)
             return .rejected(loadStatus)
         }
-        return .loaded(object)
+        return .loaded(skeleton)
     }
 
     /// Loads the tracepoint or the fexit slots the plan needs, each slot aimed at its function,
@@ -299,34 +289,16 @@ final class KernelProgram {
         name.hasPrefix(prefix) ? Int(name.dropFirst(prefix.count)) : nil
     }
 
-    private static func mapFD(_ object: OpaquePointer, _ name: String) throws(CollectorError) -> Int32 {
-        guard let map = bpf_object__find_map_by_name(object, name) else {
-            throw CollectorError(what: "the BPF object has no '\(name)' map", why: "it does not match this spanlog",
-                                 fix: "rebuild spanlog")
-        }
-        return bpf_map__fd(map)
-    }
-
-    /// The target bitmap is the program's only zero-initialised global, so it is all of the
-    /// object's .bss map, which libbpf creates mappable.
-    private static func mapTargetBitmap(_ object: OpaquePointer) throws(CollectorError)
+    /// The target bitmap, which libbpf mapped shared with the kernel at load.
+    private static func targetBitmap(_ skeleton: UnsafeMutablePointer<spanlog_bpf>) throws(CollectorError)
         -> UnsafeMutableBufferPointer<UInt64>
     {
-        var map = bpf_object__next_map(object, nil)
-        while let current = map, !String(cString: bpf_map__name(current)).hasSuffix(".bss") {
-            map = bpf_object__next_map(object, current)
+        guard let bits = sl_skeleton_target_bits(skeleton) else {
+            throw CollectorError(what: "the BPF target bitmap is not mapped",
+                                 why: "the kernel did not let libbpf map the program's global data",
+                                 fix: "spanlog needs \(Preflight.kernelRequirement)")
         }
-        let expected = Int(SL_TARGET_WORDS) * MemoryLayout<UInt64>.size
-        guard let map, Int(bpf_map__value_size(map)) == expected else {
-            throw CollectorError(what: "the BPF object has no target bitmap of \(expected) bytes",
-                                 why: "it does not match this spanlog", fix: "rebuild spanlog")
-        }
-        let memory = mmap(nil, expected, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0)
-        guard let memory, memory != MAP_FAILED else {
-            throw CollectorError.system("mapping the BPF target bitmap failed", errno: errno,
-                                        otherwise: "spanlog needs \(Preflight.kernelRequirement)")
-        }
-        return UnsafeMutableBufferPointer(start: memory.assumingMemoryBound(to: UInt64.self),
+        return UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(bits).assumingMemoryBound(to: UInt64.self),
                                           count: Int(SL_TARGET_WORDS))
     }
 

@@ -17,15 +17,8 @@ enum ProcFS {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: limit)
-        var total = 0
-        while total < limit {
-            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, limit - total) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            total += count
-        }
-        return String(decoding: bytes[..<total], as: UTF8.self)
+        // A read that fails (the process exited meanwhile) reads as an empty file.
+        return String(decoding: FileDescriptorIO.readAll(fd, limit: limit) ?? [], as: UTF8.self)
     }
 
     static func comm(of pid: Int32) -> String? {

@@ -16,10 +16,6 @@ public final class JournalOutput: RecordSink {
     public struct Options: Sendable {
         /// Also send span ends (`--journald-spans`).
         public var includeSpans = false
-        /// Entries kept while journald is away; beyond it the oldest are dropped and counted.
-        public var bufferLimit = 10_000
-        /// journald's native socket.
-        public var socketPath = "/run/systemd/journal/socket"
         /// Send entries with their writer's credentials (needs CAP_SYS_ADMIN; spanlog has it).
         public var sendAsWriter = true
 
@@ -28,6 +24,12 @@ public final class JournalOutput: RecordSink {
         }
     }
 
+    /// Entries kept while journald is away; beyond it the oldest are dropped and counted as the
+    /// output's lost writes.
+    static let waitingLimit = 10_000
+    /// journald's native socket (sd_journal_sendv's too).
+    static let socketPath = "/run/systemd/journal/socket"
+
     public let health: OutputHealth
     private let options: Options
     private let builder: JournalEntryBuilder
@@ -35,10 +37,6 @@ public final class JournalOutput: RecordSink {
     private var waitingHead = 0
     private var available = true
     private var nextProbe: UInt64 = 0
-    /// Entries delivered, delivered after waiting, and dropped (buffer full, or still waiting at the end).
-    public private(set) var delivered = 0
-    public private(set) var deliveredLate = 0
-    public private(set) var dropped = 0
     /// Entries journald recorded as their writer's, and those sent as spanlog's because the
     /// writer had exited, the entry needed a memfd, or the credentials were refused.
     public private(set) var sentAsWriter = 0
@@ -84,7 +82,6 @@ public final class JournalOutput: RecordSink {
         }
         let left = waiting.count - waitingHead
         if left > 0 {
-            dropped += left
             health.countLost(writes: left, bytes: waiting[waitingHead...].reduce(0) { $0 + $1.bytes.count })
             waiting.removeAll()
             waitingHead = 0
@@ -97,8 +94,8 @@ public final class JournalOutput: RecordSink {
     private func send(_ entry: JournalEntry) -> Bool {
         // sd_journal_sendv returns 0 when the socket does not exist at all, as if the entry had
         // been delivered: look for the socket first, so that "sent" means sent.
-        guard access(options.socketPath, F_OK) == 0 else {
-            markAway(because: "journald is not running (\(options.socketPath) does not exist)")
+        guard access(Self.socketPath, F_OK) == 0 else {
+            markAway(because: "journald is not running (\(Self.socketPath) does not exist)")
             return false
         }
         var result = entry.writer.map { sendAsWriter(entry, pid: $0) } ?? -ESRCH
@@ -110,7 +107,6 @@ public final class JournalOutput: RecordSink {
         }
         switch -result {
         case ...0:
-            delivered += 1
             return true
         case ECONNREFUSED, ENOENT, ECONNRESET, ENOTCONN, EAGAIN, ENOBUFS:
             // Nobody listens, or journald cannot keep up: hold it, try again later.
@@ -118,7 +114,6 @@ public final class JournalOutput: RecordSink {
             return false
         default:
             // This entry, not journald: count it lost and go on.
-            dropped += 1
             health.record(.writeFailed("an entry was refused (\(String(cString: strerror(-result))))"), lostBytes: entry.bytes.count)
             return true
         }
@@ -135,7 +130,7 @@ public final class JournalOutput: RecordSink {
             }
         }
         let result = entry.withIOVecs { vectors in
-            sl_journal_send_as(credentialSocket, options.socketPath, vectors.baseAddress, Int32(vectors.count), pid)
+            sl_journal_send_as(credentialSocket, Self.socketPath, vectors.baseAddress, Int32(vectors.count), pid)
         }
         // Without the capabilities no entry can go as its writer's: stop trying.
         if result == -EPERM { credentialsRefused = true }
@@ -144,7 +139,7 @@ public final class JournalOutput: RecordSink {
 
     private func markAway(because reason: String) {
         if available {
-            health.notice(.unavailable("\(reason); entries wait (up to \(options.bufferLimit)) and are delivered when it is back — start systemd-journald"))
+            health.notice(.unavailable("\(reason); entries wait (up to \(Self.waitingLimit)) and are delivered when it is back — start systemd-journald"))
         }
         available = false
         nextProbe = Self.now() + 100_000_000
@@ -156,14 +151,13 @@ public final class JournalOutput: RecordSink {
         let now = Self.now()
         guard now >= nextProbe else { return false }
         nextProbe = now + 100_000_000
-        available = access(options.socketPath, F_OK) == 0
+        available = access(Self.socketPath, F_OK) == 0
         return available
     }
 
     private func drainWaiting() {
         while waitingHead < waiting.count {
             guard send(waiting[waitingHead]) else { return }
-            deliveredLate += 1
             waitingHead += 1
         }
         waiting.removeAll(keepingCapacity: true)
@@ -171,8 +165,7 @@ public final class JournalOutput: RecordSink {
     }
 
     private func hold(_ entry: JournalEntry) {
-        if waiting.count - waitingHead >= options.bufferLimit {
-            dropped += 1
+        if waiting.count - waitingHead >= Self.waitingLimit {
             health.countLost(writes: 1, bytes: waiting[waitingHead].bytes.count)
             waitingHead += 1
             if waitingHead > 4096 {

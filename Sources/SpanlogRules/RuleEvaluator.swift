@@ -62,8 +62,8 @@ public final class RuleEvaluator: RecordProcessor {
         self.spans = spans
     }
 
-    public var counters: [(name: String, value: Int64)] {
-        [("alerts", Int64(alerts)), ("alerts_suppressed", Int64(suppressed))]
+    public func count(into counters: inout ProcessorCounters) {
+        counters.rules = ProcessorCounters.Rules(alerts: alerts, alertsSuppressed: suppressed)
     }
 
     public var passesEverything: Bool { spanEndRules.isEmpty && lineRules.isEmpty && inFlightRules.isEmpty }

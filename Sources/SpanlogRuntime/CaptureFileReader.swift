@@ -29,16 +29,13 @@ struct CaptureFileReader: ~Copyable {
 
     /// Reads the next chunk; false at the end of the file.
     mutating func readChunk() throws(SessionError) -> Bool {
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SessionError(.io, what: "reading \(path) failed", why: String(cString: strerror(errno)))
-            }
-            if count == 0 { return false }
-            decoder.append(chunk[..<count])
-            return true
+        let count = chunk.withUnsafeMutableBytes { FileDescriptorIO.read(fd, into: $0) }
+        if count < 0 {
+            throw SessionError(.io, what: "reading \(path) failed", why: String(cString: strerror(errno)))
         }
+        if count == 0 { return false }
+        decoder.append(chunk[..<count])
+        return true
     }
 
     /// The next whole event of the chunks read so far, or nil when more must be read.

@@ -39,18 +39,10 @@ final class CaptureFileWriter {
     func flush() {
         guard !buffer.isEmpty else { return }
         if failure == nil {
-            buffer.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        failure = String(cString: strerror(errno))
-                        return
-                    }
-                    offset += written
-                }
-                bytesWritten += offset
+            if let failed = buffer.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) {
+                failure = String(cString: strerror(failed.code))
+            } else {
+                bytesWritten += buffer.count
             }
         }
         buffer.removeAll(keepingCapacity: true)

@@ -4,6 +4,7 @@ import Glibc
 import CSpanlogProcess
 import Foundation
 import SpanlogCollector
+import SpanlogCore
 
 /// A command spanlog starts itself: forked, held at a gate until the caller has registered its
 /// pid for tracing, then exec'd, so nothing it writes escapes the collector.
@@ -148,20 +149,12 @@ final class ChildProcess {
             var buffer = [UInt8](repeating: 0, count: 65_536)
             var copying = output != nil
             while true {
-                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
+                let count = buffer.withUnsafeMutableBytes { FileDescriptorIO.read(fd, into: $0) }
                 if count <= 0 { break }
                 if copying, let output {
                     // A reader of spanlog's output that went away stops the copy, not the command.
-                    copying = buffer.withUnsafeBytes { bytes in
-                        var offset = 0
-                        while offset < count {
-                            let written = write(output, bytes.baseAddress! + offset, count - offset)
-                            if written < 0 && errno == EINTR { continue }
-                            if written <= 0 { return false }
-                            offset += written
-                        }
-                        return true
+                    copying = buffer.withUnsafeBytes {
+                        FileDescriptorIO.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[..<count])) == nil
                     }
                 }
             }

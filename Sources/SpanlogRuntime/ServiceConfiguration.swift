@@ -1,6 +1,7 @@
 import Foundation
 import SpanlogCollector
 import SpanlogCore
+import SpanlogOutputs
 import SpanlogRules
 import Yams
 
@@ -16,10 +17,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var logPaths: [String] = []
     public var journaldSpans = false
     public var spanTimeout: UInt64?
-    public var maxOpenSpans = 1_000_000
-    public var maxLineBytes = 16 * 1024
-    public var maxWriteBytes = 16 * 1024
-    public var ringBufferSize = 32 << 20
+    public var maxOpenSpans = EngineConfiguration.defaultMaxOpenSpans
+    public var maxLineBytes = EngineConfiguration.defaultMaxLineBytes
+    public var maxWriteBytes = CollectorOptions.defaultMaxWriteBytes
+    public var ringBufferSize = CollectorOptions.defaultRingBufferBytes
     public var captureStdout = true
     public var captureStderr = true
     public var showMarkerErrors = true
@@ -167,7 +168,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
                 spanTimeout = nanoseconds
             case "max_open_spans": maxOpenSpans = integer(value, key, minimum: 1) ?? maxOpenSpans
             case "max_line_bytes": maxLineBytes = integer(value, key, minimum: 1) ?? maxLineBytes
-            case "max_write_bytes": maxWriteBytes = integer(value, key, minimum: 1).map { min($0, 65_536) } ?? maxWriteBytes
+            case "max_write_bytes": maxWriteBytes = integer(value, key, minimum: 1).map { min($0, CollectorOptions.maxWriteBytesLimit) } ?? maxWriteBytes
             case "ring_buffer_size":
                 if let size = integer(value, key, minimum: 4096), size & (size - 1) == 0 {
                     ringBufferSize = size

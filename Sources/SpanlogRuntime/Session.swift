@@ -4,6 +4,7 @@ import Glibc
 import SpanlogAnalytics
 import SpanlogCollector
 import SpanlogCore
+import SpanlogOutputs
 import SpanlogJournal
 import SpanlogRules
 
@@ -45,9 +46,14 @@ public final class Session {
         var journal = JournalOutput.Options(includeSpans: configuration.journaldSpans)
         // A capture's pids are history: whoever holds them now did not write its lines.
         if case .capture = configuration.source { journal.sendAsWriter = false }
-        let channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
+        let channels: [OutputChannel]
+        do {
+            channels = try OutputFactory.channels(for: configuration.outputs, style: configuration.textStyle,
                                                   journal: journal, environment: configuration.environment)
-            + configuration.extraOutputs
+                + configuration.extraOutputs
+        } catch {
+            throw SessionError(error)
+        }
         if !channels.isEmpty {
             fanout = RecordFanout(channels: channels, processors: processors) { [notify] channel in
                 guard let failure = channel.health.firstFailure else { return }

@@ -1,5 +1,6 @@
 import SpanlogCollector
 import SpanlogCore
+import SpanlogOutputs
 import SpanlogRules
 
 /// Everything a session needs: where events come from, how the engine reads them, and where

@@ -1,3 +1,5 @@
+import SpanlogOutputs
+
 /// A failure a session reports instead of printing: what failed, why, and what to do.
 /// The command line prints it and maps its kind to an exit status.
 public struct SessionError: Error, CustomStringConvertible, Sendable {
@@ -31,6 +33,17 @@ public struct SessionError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         fix.map { "\(what): \(why); \($0)" } ?? "\(what): \(why)"
+    }
+}
+
+extension SessionError {
+    /// An output that cannot be opened, as the session's failure.
+    init(_ error: OutputError) {
+        let kind: Kind = switch error.kind {
+        case .usage: .usage
+        case .io: .io
+        }
+        self.init(kind, what: error.what, why: error.why, fix: error.fix)
     }
 }
 

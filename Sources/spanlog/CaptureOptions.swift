@@ -16,10 +16,10 @@ struct CaptureOptions: ParsableArguments {
     var noStderr = false
 
     @Option(help: "Bytes kept per write (at most 65536); larger writes are flagged truncated with their full length.")
-    var maxWriteBytes = 16 * 1024
+    var maxWriteBytes = CollectorOptions.defaultMaxWriteBytes
 
     @Option(help: "Size of the kernel ring buffer in bytes (a power of two). Raise it if events are lost.")
-    var ringBufferSize = 32 << 20
+    var ringBufferSize = CollectorOptions.defaultRingBufferBytes
 
     @Flag(help: "Count each traced thread's reads and writes on any descriptor: span records get the bytes and system calls between enter and exit (io.read_bytes, …).")
     var spanIO = false
@@ -37,8 +37,8 @@ struct CaptureOptions: ParsableArguments {
     var withoutKfuncs = false
 
     func validate() throws {
-        guard (1...65_536).contains(maxWriteBytes) else {
-            throw ValidationError("--max-write-bytes must be between 1 and 65536.")
+        guard (1...CollectorOptions.maxWriteBytesLimit).contains(maxWriteBytes) else {
+            throw ValidationError("--max-write-bytes must be between 1 and \(CollectorOptions.maxWriteBytesLimit).")
         }
         guard ringBufferSize >= 4096, ringBufferSize & (ringBufferSize - 1) == 0 else {
             throw ValidationError("--ring-buffer-size must be a power of two of at least 4096, for example 16777216.")

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import SpanlogCore
+import SpanlogOutputs
 import SpanlogRuntime
 
 struct MarkersCommand: ParsableCommand {
@@ -55,15 +56,7 @@ struct MarkersCommand: ParsableCommand {
             let fd = file == "-" ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             defer { if fd != STDIN_FILENO { close(fd) } }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count < 0 { return nil }
-                if count == 0 { return bytes }
-                bytes.append(contentsOf: chunk[..<count])
-            }
+            return FileDescriptorIO.readAll(fd)
         }
     }
 }

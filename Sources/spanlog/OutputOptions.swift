@@ -1,5 +1,6 @@
 import ArgumentParser
 import SpanlogCore
+import SpanlogOutputs
 import SpanlogRules
 import SpanlogRuntime
 
@@ -56,10 +57,10 @@ struct OutputOptions: ParsableArguments {
     var spanTimeout: String?
 
     @Option(help: "At most this many spans are kept open; beyond it the oldest are closed, ending as 'evicted'.")
-    var maxOpenSpans = 1_000_000
+    var maxOpenSpans = EngineConfiguration.defaultMaxOpenSpans
 
     @Option(help: "Lines longer than this many bytes are cut and marked truncated.")
-    var maxLineBytes = 16 * 1024
+    var maxLineBytes = EngineConfiguration.defaultMaxLineBytes
 
     func validate() throws {
         for output in outputs {

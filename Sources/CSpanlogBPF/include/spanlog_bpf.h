@@ -9,6 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "../../../bpf/spanlog.h"
+/* The BPF object's maps, programs and global data as typed fields (generated; see the file). */
+#include "spanlog.skel.h"
 
 /* libbpf's own diagnostics go to stderr only when verbose is set (they are long); its
  * warnings (the verifier's log among them) are kept either way, for sl_libbpf_log. */
@@ -18,8 +20,14 @@ void sl_libbpf_set_verbose(int verbose);
 const char *sl_libbpf_log(void);
 void sl_libbpf_log_clear(void);
 
-/* Writes `config` into the object's .rodata before load. Returns 0, or -errno. */
-int sl_set_config(struct bpf_object *object, const struct sl_config *config);
+/* Opens the skeleton on `image`, one build of the BPF program (ELF), which must outlive it.
+ * Returns NULL with errno set when libbpf cannot open it, or when it lacks a map or program
+ * the skeleton names (a stale skeleton: see scripts/gen-skeleton.sh). */
+struct spanlog_bpf *sl_skeleton_open(const void *image, size_t size);
+
+/* The program's target bitmap (its .bss) in this process's memory: SL_TARGET_WORDS words,
+ * shared with the kernel once the skeleton is loaded; NULL before. */
+unsigned long long *sl_skeleton_target_bits(struct spanlog_bpf *skeleton);
 
 /* Marks a process as targeted in the BPF program's target bitmap (mapped shared memory). */
 void sl_target_bitmap_set(unsigned long long *bits, unsigned int pid);

@@ -1,9 +1,9 @@
 /// Byte searches eight bytes at a time: every write is searched for its line ends, and every
 /// marker for its colons.
-enum ByteSearch {
+package enum ByteSearch {
     /// The offset of the first byte at or after `start` that is `a` or `b`, or nil.
-    @inline(__always)
-    static func first(_ a: UInt8, or b: UInt8, in raw: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    @inlinable @inline(__always)
+    package static func first(_ a: UInt8, or b: UInt8, in raw: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let base = UnsafeRawPointer(raw.baseAddress) else { return nil }
         let count = raw.count
         var index = start
@@ -25,18 +25,18 @@ enum ByteSearch {
         return nil
     }
 
-    @inline(__always)
-    static func first(_ byte: UInt8, in raw: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    @inlinable @inline(__always)
+    package static func first(_ byte: UInt8, in raw: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         first(byte, or: byte, in: raw, from: start)
     }
 
     /// Whether `word` holds the byte `byte` somewhere.
-    @inline(__always) static func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
+    @inlinable @inline(__always) package static func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
         zeroBytes(word ^ (0x0101_0101_0101_0101 &* UInt64(byte))) != 0
     }
 
     /// The high bit of each zero byte of `word`, and possibly of bytes above a zero byte.
-    @inline(__always) static func zeroBytes(_ word: UInt64) -> UInt64 {
+    @inlinable @inline(__always) package static func zeroBytes(_ word: UInt64) -> UInt64 {
         (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 }

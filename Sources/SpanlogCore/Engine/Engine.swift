@@ -1,13 +1,17 @@
 /// Settings that change what the engine reports, not how it reads events.
 public struct EngineConfiguration: Sendable {
+    /// The defaults of `--max-line-bytes` and `--max-open-spans` (and of the service's keys).
+    public static let defaultMaxLineBytes = 16 * 1024
+    public static let defaultMaxOpenSpans = 1_000_000
+
     /// Added to a monotonic event timestamp to get wall-clock nanoseconds since the epoch.
     public var monotonicToWallOffset: Int64
     /// Session number used in span uids (kept in capture headers so a replay gives the same uids).
     public var session: UInt32
-    public var maxLineBytes = 16 * 1024
+    public var maxLineBytes = defaultMaxLineBytes
     /// Close spans open longer than this many nanoseconds, ending them as `timeout`.
     public var spanTimeout: UInt64?
-    public var maxOpenSpans = 1_000_000
+    public var maxOpenSpans = defaultMaxOpenSpans
     /// Emit a warning record for each marker error (they are always counted).
     public var reportMarkerErrors = true
 
@@ -71,11 +75,11 @@ public final class Engine {
                 handleLogWrite(write)
             }
         case .processStart(let start):
-            tracker.processStarted(start)
+            tracker.processes.started(start)
         case .exec(_, let pid, let comm):
-            tracker.processExecuted(pid: pid, comm: comm)
+            tracker.processes.executed(pid: pid, comm: comm)
         case .containerChanged(_, let pid, let container):
-            tracker.processMoved(pid: pid, container: container)
+            tracker.processes.moved(pid: pid, container: container)
         case .exit(let timestamp, let pid, let tid, let processExited):
             handleExit(pid: pid, tid: tid, processExited: processExited, at: timestamp)
         case .lost(let timestamp, let count):
@@ -155,7 +159,7 @@ public final class Engine {
         let stream = Self.stream(of: line.target)
         if let span = line.span, !line.counted { count(level, stream: stream, bytes: line.text.count, in: span) }
         let record = LineRecord(
-            timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.comm(of: line.pid),
+            timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.processes.comm(of: line.pid),
             stream: stream, path: line.path, text: line.text, level: level, truncated: line.truncated,
             span: line.span?.summary(session: configuration.session))
         outputs.emit(.line(record))
@@ -226,7 +230,7 @@ public final class Engine {
             resolvedID = Int64(pid)
             owner = .process(pid)
         case .parent:
-            let parent = tracker.parentPid(of: pid) ?? 0
+            let parent = tracker.processes.parentPid(of: pid) ?? 0
             resolvedID = Int64(parent)
             owner = .process(parent)
         case .global:
@@ -294,7 +298,7 @@ public final class Engine {
         lines.flush(pid: pid, emit: lineAssembled)
         traces.flush(pid: pid, emit: emitLine)
         settle(tracker.takeOwned(by: .process(pid)), heir: heir, at: timestamp)
-        tracker.processExited(pid)
+        tracker.processes.exited(pid)
     }
 
     private func creatorOwner(of pid: Int32) -> SpanOwner? {

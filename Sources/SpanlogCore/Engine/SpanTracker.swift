@@ -1,157 +1,3 @@
-/// Who a span instance belongs to: it encloses the owner's lines, and is abandoned when the
-/// owner ends (for `t`, `p` and `pp` spans).
-enum SpanOwner: Hashable, SpanIndexKey {
-    case thread(Int32)
-    case process(Int32)
-
-    var indexWord: UInt64 {
-        switch self {
-        case .thread(let tid): UInt64(UInt32(bitPattern: tid))
-        case .process(let pid): UInt64(UInt32(bitPattern: pid)) | 1 << 32
-        }
-    }
-}
-
-/// The matching key of a span: resolved id and exact tag list. Args are not part of it. The
-/// tag list's hash is computed once, when the tags are interned: a key is hashed several times
-/// per span (open, close, and the index upkeep of each), and hashing strings is most of it.
-struct SpanKey: SpanIndexKey {
-    var id: Int64
-    var tags: [String]
-    var tagsHash: UInt32
-
-    var indexWord: UInt64 { UInt64(bitPattern: id) ^ UInt64(tagsHash) &* 0x9E37_79B9_7F4A_7C15 }
-
-    static func == (lhs: SpanKey, rhs: SpanKey) -> Bool {
-        lhs.id == rhs.id && lhs.tagsHash == rhs.tagsHash && lhs.tags == rhs.tags
-    }
-}
-
-/// A neighbour in one of the tracker's lists, held without a reference count: the age queue
-/// keeps every open instance alive, and an instance leaves its lists when it closes.
-typealias SpanLink = Unmanaged<SpanInstance>
-
-/// One open (or just closed) span. A class because lines, children and the tracker's indexes
-/// all refer to the same instance while it is open. Kept small — a million of them may be open —
-/// and linked into two lists (its key's and its owner's), so that closing any one of them,
-/// the oldest included, is constant time.
-final class SpanInstance {
-    let sequence: UInt64
-    let id: Int64
-    let start: UInt64
-    let tags: [String]
-    let enterArgs: MarkerArgs
-    let parent: SpanInstance?
-    /// The writing process's command and container when the span was entered: the span record
-    /// shows them even after the process exited (a `pp` span written by `/bin/echo`).
-    let process: ProcessIdentity?
-    /// Neighbours in the list of open instances with the same key, and in the list of the
-    /// owner's open instances, both in opening order. Unowned: the tracker's age queue keeps
-    /// every open instance alive, and an instance leaves both lists when it closes.
-    var previousWithKey: SpanLink?
-    var nextWithKey: SpanLink?
-    var previousOfOwner: SpanLink?
-    var nextOfOwner: SpanLink?
-    let pid: Int32
-    let tid: Int32
-    /// Number of enclosing spans (walking up would cost the depth, and unclosed spans nest deep).
-    let depth: Int32
-    /// Of the tag list, for its key (four bytes: the object stays in its malloc size class).
-    let tagsHash: UInt32
-    /// Lines and their bytes per stream (saturating at 4 GiB): four bytes each keep a million
-    /// open spans small.
-    var stdoutLines: UInt32 = 0, stderrLines: UInt32 = 0, fileLines: UInt32 = 0
-    var stdoutBytes: UInt32 = 0, stderrBytes: UInt32 = 0, fileBytes: UInt32 = 0
-    var owner: SpanOwner?
-    /// Numeric and global spans can be closed by anyone, so they outlive their writer.
-    let survivesOwner: Bool
-    var isOpen = true
-
-    init(sequence: UInt64, id: Int64, tags: [String], tagsHash: UInt32, enterArgs: MarkerArgs,
-         survivesOwner: Bool, parent: SpanInstance?, process: ProcessIdentity?, pid: Int32, tid: Int32, start: UInt64,
-         owner: SpanOwner?) {
-        self.sequence = sequence
-        self.process = process
-        self.depth = parent.map { $0.depth + 1 } ?? 0
-        self.id = id
-        self.tags = tags
-        self.tagsHash = tagsHash
-        self.enterArgs = enterArgs
-        self.survivesOwner = survivesOwner
-        self.parent = parent
-        self.pid = pid
-        self.tid = tid
-        self.start = start
-        self.owner = owner
-    }
-
-    var key: SpanKey { SpanKey(id: id, tags: tags, tagsHash: tagsHash) }
-
-    var lines: Int { Int(stdoutLines) + Int(stderrLines) + Int(fileLines) }
-
-    func count(lineOf bytes: Int, on stream: LogStream) {
-        let size = UInt32(clamping: bytes)
-        func add(_ total: inout UInt32) {
-            let (sum, overflow) = total.addingReportingOverflow(size)
-            total = overflow ? .max : sum
-        }
-        switch stream {
-        case .stdout:
-            stdoutLines &+= 1
-            add(&stdoutBytes)
-        case .stderr:
-            stderrLines &+= 1
-            add(&stderrBytes)
-        case .file:
-            fileLines &+= 1
-            add(&fileBytes)
-        }
-    }
-
-    var streamCounts: SpanIO {
-        var io = SpanIO()
-        io.stdoutLines = Int(stdoutLines)
-        io.stdoutBytes = Int(stdoutBytes)
-        io.stderrLines = Int(stderrLines)
-        io.stderrBytes = Int(stderrBytes)
-        io.fileLines = Int(fileLines)
-        io.fileBytes = Int(fileBytes)
-        return io
-    }
-
-    /// What records carry of the span; built when asked rather than stored twice. The session
-    /// is the tracker's, the same for every instance.
-    func summary(session: UInt32) -> SpanSummary {
-        SpanSummary(uid: SpanUID(session: session, sequence: sequence), id: id, tags: tags,
-                    parent: parent.map { SpanUID(session: session, sequence: $0.sequence) }, enterArgs: enterArgs)
-    }
-}
-
-/// A process's command name and container, shared by the spans it enters. Replaced, never
-/// changed, when the process execs or moves, so each span keeps what was true at its enter.
-final class ProcessIdentity {
-    let comm: String
-    let container: String?
-
-    init(comm: String, container: String?) {
-        self.comm = comm
-        self.container = container
-    }
-}
-
-/// What the tracker knows about a traced process, kept while it or a descendant lives so that
-/// lines of descendants can walk up to their creators' spans.
-struct TrackedProcess {
-    var parentPid: Int32
-    var creatorTid: Int32?
-    var identity: ProcessIdentity
-    var exited = false
-    var liveChildren = 0
-
-    var comm: String { identity.comm }
-    var container: String? { identity.container }
-}
-
 /// Open span instances, their owners, and the process tree that attribution walks.
 struct SpanTracker {
     /// The newest open instance of each key, and of each owner.
@@ -183,9 +29,8 @@ struct SpanTracker {
         var own = 0
         var total = 0
     }
-    private(set) var processes: [Int32: TrackedProcess] = [:]
-    /// `identity(of:)`'s last answer; cleared whenever the process table changes.
-    private var lastIdentity: (pid: Int32, identity: ProcessIdentity?)?
+    /// The process tree attribution walks up; the engine keeps it current.
+    var processes = ProcessTable()
     /// Instances in opening order, for timeouts and eviction (oldest first). Closed instances
     /// are skipped lazily and compacted away when they dominate.
     private var byAge: [SpanInstance] = []
@@ -196,69 +41,6 @@ struct SpanTracker {
 
     init(session: UInt32) {
         self.session = session
-    }
-
-    // MARK: Processes
-
-    mutating func processStarted(_ start: ProcessStart) {
-        lastIdentity = nil
-        if let old = processes[start.pid], !old.exited {
-            // A pid we still think is alive started again: its exit was lost. Forget the old one.
-            release(start.pid, force: true)
-        }
-        processes[start.pid] = TrackedProcess(parentPid: start.parentPid, creatorTid: start.creatorTid,
-                                              identity: ProcessIdentity(comm: start.comm, container: start.container))
-        processes[start.parentPid]?.liveChildren += 1
-    }
-
-    mutating func processExecuted(pid: Int32, comm: String) {
-        lastIdentity = nil
-        guard let old = processes[pid]?.identity else { return }
-        processes[pid]?.identity = ProcessIdentity(comm: comm, container: old.container)
-    }
-
-    mutating func processMoved(pid: Int32, container: String?) {
-        lastIdentity = nil
-        guard let old = processes[pid]?.identity else { return }
-        processes[pid]?.identity = ProcessIdentity(comm: old.comm, container: container)
-    }
-
-    mutating func comm(of pid: Int32) -> String { identity(of: pid)?.comm ?? "" }
-
-    /// The process's command and container. The last answer is kept: records come in runs from
-    /// one process, and each asked the process table again.
-    mutating func identity(of pid: Int32) -> ProcessIdentity? {
-        if let last = lastIdentity, last.pid == pid { return last.identity }
-        let identity = processes[pid]?.identity
-        lastIdentity = (pid, identity)
-        return identity
-    }
-
-    func parentPid(of pid: Int32) -> Int32? { processes[pid]?.parentPid }
-
-    /// Marks a process gone; its entry stays while descendants still need the walk up.
-    mutating func processExited(_ pid: Int32) {
-        guard processes[pid] != nil else { return }
-        processes[pid]?.exited = true
-        release(pid, force: false)
-    }
-
-    /// Forgets `pid` once it has exited and has no live children (or at once when `force`d),
-    /// then does the same for ancestors that were only kept for it.
-    private mutating func release(_ pid: Int32, force: Bool) {
-        guard let process = processes[pid], force || (process.exited && process.liveChildren == 0) else { return }
-        lastIdentity = nil
-        processes[pid] = nil
-        var parentPid = process.parentPid
-        while var parent = processes[parentPid] {
-            parent.liveChildren -= 1
-            guard parent.exited, parent.liveChildren <= 0 else {
-                processes[parentPid] = parent
-                return
-            }
-            processes[parentPid] = nil
-            parentPid = parent.parentPid
-        }
     }
 
     // MARK: Attribution
@@ -308,7 +90,7 @@ struct SpanTracker {
         }
         let instance = SpanInstance(
             sequence: uid.sequence, id: resolvedID, tags: tags, tagsHash: tagsHash, enterArgs: marker.args,
-            survivesOwner: survives, parent: parent, process: identity(of: pid), pid: pid, tid: tid,
+            survivesOwner: survives, parent: parent, process: processes.identity(of: pid), pid: pid, tid: tid,
             start: timestamp, owner: owner)
         appendToKey(instance)
         if let owner { insert(instance, into: owner) }

@@ -28,7 +28,7 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
     }
 
     /// The argument bytes as written (checked by `scan`), when kept as bytes.
-    var bytes: [UInt8]? {
+    package var bytes: [UInt8]? {
         if case .bytes(let bytes) = storage { return bytes }
         return nil
     }

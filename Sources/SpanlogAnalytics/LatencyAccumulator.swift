@@ -1,0 +1,62 @@
+import Histogram
+import SpanlogCore
+
+/// Durations of the spans of one tag path: exact count, failed spans, min, max and mean, and an HDR
+/// histogram (three significant digits) for the percentiles, so a million spans cost the same
+/// memory as ten.
+struct LatencyAccumulator {
+    private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    private(set) var count = 0
+    private(set) var failed = 0
+    private var lines = 0
+    private var bytes = 0
+    private var withSyscalls = 0
+    private var readBytes: UInt64 = 0
+    private var writtenBytes: UInt64 = 0
+    private var minimum = Int64.max
+    private var maximum = Int64.min
+    private var total: Double = 0
+    /// Spans per `LatencyBuckets` bucket, exact at the edges (nil: no histogram asked for).
+    private var buckets: [Int]?
+
+    init(withBuckets: Bool) {
+        histogram.autoResize = true
+        buckets = withBuckets ? Array(repeating: 0, count: LatencyBuckets.count) : nil
+    }
+
+    mutating func record(_ span: SpanRecord) {
+        let duration = max(0, span.durationNanoseconds)
+        count += 1
+        if span.outcome.failed { failed += 1 }
+        lines += span.lines
+        bytes += span.io.bytesWritten
+        if let syscalls = span.io.syscalls {
+            withSyscalls += 1
+            readBytes &+= syscalls.readBytes
+            writtenBytes &+= syscalls.writtenBytes
+        }
+        minimum = min(minimum, duration)
+        maximum = max(maximum, duration)
+        total += Double(duration)
+        histogram.record(UInt64(max(1, duration)))
+        if buckets != nil { buckets![LatencyBuckets.bucket(of: duration)] += 1 }
+    }
+
+    func row(tags: [String]) -> SummaryRow {
+        func percentile(_ value: Double) -> Int64 {
+            // The histogram reports the highest value equivalent to the percentile's; never
+            // past what was really seen.
+            min(maximum, max(minimum, Int64(clamping: histogram.valueAtPercentile(value))))
+        }
+        var row = SummaryRow(tags: tags, count: count, failed: failed, minNanoseconds: minimum,
+                             meanNanoseconds: Int64((total / Double(count)).rounded()), p50Nanoseconds: percentile(50),
+                             p90Nanoseconds: percentile(90), p99Nanoseconds: percentile(99), maxNanoseconds: maximum,
+                             linesMean: Double(lines) / Double(count), histogram: buckets)
+        row.bytesMean = Double(bytes) / Double(count)
+        if withSyscalls > 0 {
+            row.readBytesMean = Double(readBytes) / Double(withSyscalls)
+            row.writtenBytesMean = Double(writtenBytes) / Double(withSyscalls)
+        }
+        return row
+    }
+}

@@ -1,0 +1,137 @@
+import SpanlogTestSupport
+import Foundation
+import Testing
+
+/// Stopping spanlog stops the whole traced job; killing spanlog takes the job with it; the
+/// command's own output never mixes into spanlog's.
+@Suite(.serialized, .enabled(if: KernelSupport.available, Comment(rawValue: KernelSupport.skipReason ?? "")))
+struct ProcessControlTests {
+    /// `spanlog run --format json -- ARGS`, started; returns once the command printed `started`.
+    final class Running {
+        let process = Process()
+        let output: URL
+
+        init(_ arguments: [String], in workspace: Workspace) throws {
+            output = workspace.url.appendingPathComponent("out.jsonl")
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            process.executableURL = SpanlogBinary.url
+            process.arguments = ["run", "--format", "json", "--no-default-rules"] + arguments
+            process.standardOutput = try FileHandle(forWritingTo: output)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+        /// The pid that wrote `started`, once spanlog has shown that line (polling its output file).
+        func waitForStart() throws -> Int32 {
+            for _ in 0..<400 {
+                if let line = text.split(separator: "\n").first(where: { $0.contains("\"text\":\"started\"") }),
+                   let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                   let pid = object["pid"] as? Int {
+                    return Int32(pid)
+                }
+                usleep(25_000)
+            }
+            throw CancellationError()
+        }
+
+        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    }
+
+    static func gone(_ pid: Int32) -> Bool {
+        for _ in 0..<200 {
+            if kill(pid, 0) != 0 && errno == ESRCH { return true }
+            // A zombie still answers kill(0): look at its state.
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains(") Z ") { return true }
+            usleep(25_000)
+        }
+        return false
+    }
+
+    @Test func spanTimeoutClosesASpanWhileItsProcessSleeps() throws {
+        let workspace = try Workspace()
+        #expect(mkfifo(workspace.path("go"), 0o600) == 0)
+        try workspace.write("job.sh", """
+            echo ">:t:sleepy::" > /dev/null
+            read -t 60 line < "$1/go"
+            """)
+        let running = try Running(["--span-timeout", "300ms", "--", "/bin/bash", workspace.path("job.sh"),
+                                   workspace.url.path], in: workspace)
+        // The span record comes while the job still waits on the FIFO: time closed it, not an event.
+        var span: [String: Any]?
+        for _ in 0..<400 where span == nil {
+            span = running.text.split(separator: "\n").lazy
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .first { $0["type"] as? String == "span" }
+            if span == nil { usleep(25_000) }
+        }
+        let go = open(workspace.path("go"), O_WRONLY | O_NONBLOCK)
+        #expect(go >= 0, "the job stopped waiting before its span was reported")
+        if go >= 0 {
+            _ = write(go, "go\n", 3)
+            close(go)
+        }
+        running.process.waitUntilExit()
+        let record = try #require(span, "no span record while the job slept: \(running.text)")
+        #expect(record["end_reason"] as? String == "timeout")
+        #expect(record["duration_ns"] as? Int == 300_000_000)
+    }
+
+    @Test func sigtermReachesTheWholeJobAndSpanlogEndsWithItsStats() throws {
+        let workspace = try Workspace()
+        let run = try Running(["--", "/bin/bash", "-c", "echo started; while true; do /bin/sleep 0.05; done"], in: workspace)
+        let shell = try run.waitForStart()
+        kill(run.process.processIdentifier, SIGTERM)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 128 + SIGTERM, "spanlog exits with the command's status")
+        #expect(Self.gone(shell), "the loop is gone")
+        #expect(run.text.contains("\"type\":\"stats\""))
+    }
+
+    @Test func aCommandThatIgnoresTheSignalIsKilledAfterTheGrace() throws {
+        let workspace = try Workspace()
+        let run = try Running(["--kill-after", "0.3", "--", "/bin/bash", "-c",
+                               "trap '' TERM INT; echo started; while true; do /bin/sleep 0.05; done"], in: workspace)
+        let shell = try run.waitForStart()
+        kill(run.process.processIdentifier, SIGINT)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 128 + SIGKILL)
+        #expect(Self.gone(shell))
+        #expect(run.text.contains("\"type\":\"stats\""))
+    }
+
+    @Test func killingSpanlogTakesTheCommandWithIt() throws {
+        let workspace = try Workspace()
+        let run = try Running(["--", "/bin/bash", "-c", "echo started; exec /bin/sleep 60"], in: workspace)
+        let sleeper = try run.waitForStart()
+        kill(run.process.processIdentifier, SIGKILL)
+        run.process.waitUntilExit()
+        #expect(Self.gone(sleeper), "the command did not outlive spanlog")
+    }
+
+    @Test func theDefaultTerminalsKeepStdoutAndStderrApart() throws {
+        // bash's `>&2` is dup2 then a write to fd 1: only the file behind it says stderr.
+        let workspace = try Workspace()
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--no-default-rules", "--", "/bin/bash", "-c",
+                                            "echo oops >&2; echo fine; [ -t 1 ] && [ -t 2 ] && echo both are terminals"],
+                                           in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let streams = Dictionary(result.lines.map { ($0["text"] as? String ?? "", $0["stream"] as? String ?? "") },
+                                 uniquingKeysWith: { first, _ in first })
+        #expect(streams == ["oops": "stderr", "fine": "stdout", "both are terminals": "stdout"])
+    }
+
+    @Test func noPtyGivesTheCommandPipesSoItsOutputStaysOutOfTheRecords() throws {
+        let workspace = try Workspace()
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--no-pty", "--", "/bin/sh", "-c",
+                                            "echo raw out; /bin/cat /nonexistent-spanlog-path"], in: workspace.url)
+        #expect(result.status == 1, "the command's status")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "\(result.stdout)")
+        #expect(result.lines.contains { $0["text"] as? String == "raw out" && $0["stream"] as? String == "stdout" })
+        #expect(result.lines.contains { ($0["text"] as? String)?.contains("nonexistent-spanlog-path") == true
+                && $0["stream"] as? String == "stderr" })
+        #expect(!result.stderr.contains("nonexistent-spanlog-path"))
+    }
+}

@@ -23,6 +23,10 @@ final class ChildProcess {
     /// Signalled once per output read to its end.
     private let outputsDrained = DispatchSemaphore(value: 0)
     private var draining = 0
+    /// Signalled once per drain thread when the command has been reaped: only then are the
+    /// terminals closed (see `drain`).
+    private let commandReaped = DispatchSemaphore(value: 0)
+    private var drainThreads = 0
 
     /// Forks `command` and leaves it waiting at the gate. With `usePty` its stdout and its
     /// stderr are two new pseudo-terminals (stdout's is its controlling terminal), so its stdio
@@ -112,8 +116,9 @@ final class ChildProcess {
         for (index, fd) in outputs.enumerated() {
             // The second terminal or pipe is stderr.
             let copyTo: Int32? = passThrough ? (index == 0 ? STDOUT_FILENO : STDERR_FILENO) : nil
-            Self.drain(fd, copyTo: copyTo, done: outputsDrained)
+            Self.drain(fd, copyTo: copyTo, done: outputsDrained, reaped: commandReaped)
             draining += 1
+            drainThreads += 1
         }
         outputs = []
     }
@@ -123,6 +128,8 @@ final class ChildProcess {
     func pollExit() -> Int32? {
         var status: Int32 = 0
         guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        for _ in 0..<drainThreads { commandReaped.signal() }
+        drainThreads = 0
         let signal = status & 0x7F
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
@@ -144,7 +151,7 @@ final class ChildProcess {
     /// Reads what the command writes to its terminal or pipe, so it never blocks on a full one,
     /// and copies it to `copyTo` or discards it (spanlog shows its own view of those bytes,
     /// captured at the write).
-    private static func drain(_ fd: Int32, copyTo output: Int32?, done: DispatchSemaphore) {
+    private static func drain(_ fd: Int32, copyTo output: Int32?, done: DispatchSemaphore, reaped: DispatchSemaphore) {
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
             var copying = output != nil
@@ -158,8 +165,13 @@ final class ChildProcess {
                     }
                 }
             }
-            close(fd)
             done.signal()
+            // Closing a terminal's master hangs it up, and the kernel sends SIGHUP to the
+            // session's leader: the command. Its side can read as closed while it still runs
+            // (GNU make closes stdout in an exit handler, before it exits), so the terminal is
+            // closed once the command has been reaped, never under it.
+            reaped.wait()
+            close(fd)
         }
     }
 

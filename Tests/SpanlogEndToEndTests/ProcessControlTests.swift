@@ -110,6 +110,16 @@ struct ProcessControlTests {
         #expect(Self.gone(sleeper), "the command did not outlive spanlog")
     }
 
+    /// A command that closes its terminal and goes on (GNU make closes stdout in an exit
+    /// handler) must not be hung up by spanlog closing the terminal's other side: its status
+    /// is its own, not SIGHUP's 129.
+    @Test func aCommandThatClosesItsTerminalBeforeItExitsIsNotHungUp() throws {
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", "/bin/bash", "-c",
+                                            "echo before; exec 1>&- 2>&-; sleep 0.3; exit 3"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.lines.contains { $0["text"] as? String == "before" })
+    }
+
     @Test func theDefaultTerminalsKeepStdoutAndStderrApart() throws {
         // bash's `>&2` is dup2 then a write to fd 1: only the file behind it says stderr.
         let workspace = try Workspace()

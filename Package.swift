@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["SpanlogCore", "CSpanlogJournal"]
         ),
 
-        // Every output, one folder each (Text, JSON, Statsd, Descriptor, Lint), and the factory
+        // Every output, one folder each (Text, JSON, Statsd, OTLP, Descriptor, Lint), and the factory
         // that opens them from `--output` words. journald's entries and delivery stay in
         // SpanlogJournal, so that only that module knows libsystemd.
         .target(

@@ -41,7 +41,7 @@ fi
 spanlog="$bin/spanlog"
 work="$(mktemp -d)"
 cleanup() {
-    kill -KILL "${tail_pid:-}" "${sleeper:-}" "${busy:-}" 2>/dev/null || true
+    kill -KILL "${tail_pid:-}" "${sleeper:-}" "${busy:-}" "${receiver:-}" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -171,6 +171,32 @@ done
 lines_rate=$(awk -v n="$line_events" -v t="$(median < "$work/t.lines")" 'BEGIN { printf "%d", n / t }')
 markers_rate=$(awk -v n="$((replay_spans * 2))" -v t="$(median < "$work/t.markers")" 'BEGIN { printf "%d", n / t }')
 row "replay to JSON, events/s (line events / marker events)" "$lines_rate / $markers_rate"
+
+# The OTLP output against JSON on /dev/null, the same capture in alternating rounds, delivery
+# included: to a receiver on 127.0.0.1 that reads each request and answers 200.
+python3 Tests/SpanlogTestSupport/Workloads/otlp_receiver.py 0 /dev/null --discard > "$work/receiver.out" 2>&1 &
+receiver=$!
+for _ in $(seq 100); do grep -q listening "$work/receiver.out" && break; sleep 0.05; done
+receiver_port=$(awk '/listening/ { print $2 }' "$work/receiver.out")
+if [ -n "$receiver_port" ]; then
+    : > "$work/t.json"; : > "$work/t.otlp"
+    for _ in $(seq "$rounds"); do
+        for kind in json otlp; do
+            output=json:/dev/null
+            [ "$kind" = otlp ] && output="otlp:http://127.0.0.1:$receiver_port"
+            start=$(date +%s.%N)
+            "$spanlog" replay "$work/lines.cap" --output "$output" --no-default-rules > /dev/null
+            end=$(date +%s.%N)
+            echo "$end - $start" | bc >> "$work/t.$kind"
+        done
+    done
+    row "replay to OTLP (to a receiver on 127.0.0.1) at this fraction of replay to JSON on /dev/null" \
+        "$(awk -v j="$(median < "$work/t.json")" -v o="$(median < "$work/t.otlp")" 'BEGIN { printf "%.2f", j / o }')"
+else
+    row "replay to OTLP (to a receiver on 127.0.0.1) at this fraction of replay to JSON on /dev/null" "n/a"
+fi
+# SIGKILL: test runners block SIGTERM, and their children inherit that.
+kill -KILL "$receiver" 2>/dev/null || true
 
 # --- Memory and start-up --------------------------------------------------------------------
 peak_kb=$( { /usr/bin/time -f '%M' "$bin/spanlog-bench" open-spans "$open_spans" 1 > /dev/null; } 2>&1 | tail -1)

@@ -11,6 +11,8 @@ packages=(
     llvm            # llvm-strip for the BPF object
     bpftool         # inspecting loaded programs when debugging
     systemd         # systemd-journald and journalctl for the journald tests
+    systemd-journal-remote  # journal-upload and journal-remote: the journald fleet recipe
+    iproute2        # the fleet recipe's hosts are network namespaces
     python3         # the demo's service and the collector tests' workloads
     curl            # the seed example: curl against a local HTTP server
     gcc             # the C workload of the collector tests (writev, pwrite)
@@ -39,4 +41,10 @@ tools="$(cd "$(dirname "$0")/.." && pwd)/.build-tools/python"
 if [ ! -e "$tools/sysdig_tracers.py" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$tools" sysdig-tracers==0.1.2 \
         >/dev/null 2>&1 || echo "spanlog setup: could not install sysdig-tracers from PyPI; its test will be skipped" >&2
+fi
+# The OTLP output's tests decode what spanlog sends with the official OpenTelemetry protobuf
+# definitions (and protobuf's own JSON parser), into the same folder.
+if [ ! -e "$tools/opentelemetry/proto/collector/trace/v1/trace_service_pb2.py" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --target "$tools" opentelemetry-proto==1.45.2 protobuf==7.36.2 \
+        >/dev/null 2>&1 || echo "spanlog setup: could not install opentelemetry-proto from PyPI; the OTLP tests will be skipped" >&2
 fi

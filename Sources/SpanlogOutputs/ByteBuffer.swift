@@ -16,6 +16,9 @@ final class ByteBuffer {
     deinit { base.deallocate() }
 
     func removeAll() { count = 0 }
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        body(UnsafeBufferPointer(start: base, count: count))
+    }
     func truncate(to length: Int) { count = min(count, length) }
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
@@ -149,6 +152,28 @@ final class ByteBuffer {
     /// "00" "01" … "99".
     private static var digitPairs: StaticString {
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
+    /// Exactly 16 lowercase hex digits (trace and span ids, several per record), eight at a
+    /// time: each nibble spread to a byte of a word, then made a digit with arithmetic.
+    func appendHex16(_ value: UInt64) {
+        reserve(16)
+        let out = UnsafeMutableRawPointer(base + count)
+        out.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: value >> 32)), as: UInt64.self)
+        out.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: value)), toByteOffset: 8, as: UInt64.self)
+        count &+= 16
+    }
+
+    /// Eight hex digits of `value`, most significant first in memory.
+    @inline(__always) private static func hexDigits(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value)
+        x = (x & 0xFFFF_0000) << 16 | x & 0xFFFF
+        x = (x & 0x0000_FF00_0000_FF00) << 8 | x & 0x0000_00FF_0000_00FF
+        x = (x & 0x00F0_00F0_00F0_00F0) << 4 | x & 0x000F_000F_000F_000F
+        // Now one nibble per byte, the most significant in the top byte; 1 in each byte >= 10.
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        x = x &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
+        return x.bigEndian
     }
 
     func appendHex(_ value: UInt64, minimumDigits: Int = 1) {

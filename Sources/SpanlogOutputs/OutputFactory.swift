@@ -31,6 +31,10 @@ public enum OutputFactory {
                     throw OutputError(.usage, what: "cannot use output \(spec)", why: error.description)
                 }
                 continue
+            case .otlp(let endpoint):
+                channels.append(OutputChannel(name: spec.description, sink: OTLPOutput(endpoint: endpoint, health: health),
+                                              health: health))
+                continue
             case .text(let textPath), .json(let textPath):
                 path = textPath
             }

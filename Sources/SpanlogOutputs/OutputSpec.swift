@@ -2,17 +2,22 @@ import SpanlogCore
 
 /// One output as the user names it on the command line or in the service's config:
 /// `text[:PATH]`, `json[:PATH]` (no path or `-` is standard output), `journald`,
-/// `statsd:HOST:PORT`.
+/// `statsd:HOST:PORT`, `otlp:http://HOST:PORT`.
 public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
     case text(path: String?)
     case json(path: String?)
     case journald
     case statsd(address: String)
+    case otlp(OTLPEndpoint)
 
     /// Parses `text`, `text:PATH`, `json`, `json:PATH`, `journald`, `statsd:HOST:PORT`.
     public init(parsing word: String) throws(OutputError) {
         if word == "journald" {
             self = .journald
+            return
+        }
+        if word.hasPrefix("otlp:") {
+            self = .otlp(try OTLPEndpoint(parsing: String(word.dropFirst("otlp:".count))))
             return
         }
         if word.hasPrefix("statsd") {
@@ -39,8 +44,8 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
         case "json": self = .json(path: normalized)
         default:
             throw OutputError(.usage, what: "unknown output '\(word)'",
-                               why: "spanlog writes text, json, journald or statsd",
-                               fix: "use --output text[:PATH], json[:PATH], journald or statsd:HOST:PORT")
+                               why: "spanlog writes text, json, journald, statsd or otlp",
+                               fix: "use --output text[:PATH], json[:PATH], journald, statsd:HOST:PORT or otlp:http://HOST:PORT")
         }
     }
 
@@ -48,7 +53,7 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
     public var isStandardOutput: Bool {
         switch self {
         case .text(let path), .json(let path): path == nil
-        case .journald, .statsd: false
+        case .journald, .statsd, .otlp: false
         }
     }
 
@@ -58,6 +63,7 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
         case .json(let path): "json" + (path.map { ":" + $0 } ?? "")
         case .journald: "journald"
         case .statsd(let address): "statsd:" + address
+        case .otlp(let endpoint): "otlp:" + endpoint.description
         }
     }
 }

@@ -146,6 +146,7 @@ public final class Session {
                         started = true
                         engine = makeEngine(offset: header.monotonicToWallOffset, session: header.session)
                         fanout?.collectorFields = header.collector.map { ($0.name, $0.value) }
+                        fanout?.sessionStarted(SessionStart(host: header.host, isReplay: true))
                         lastTimestamp = header.startMonotonic
                     }
                     if event.timestamp > lastTimestamp { lastTimestamp = event.timestamp }
@@ -162,6 +163,7 @@ public final class Session {
         if !started, let header = reader.header {
             engine = makeEngine(offset: header.monotonicToWallOffset, session: header.session)
             fanout?.collectorFields = header.collector.map { ($0.name, $0.value) }
+            fanout?.sessionStarted(SessionStart(host: header.host, isReplay: true))
             lastTimestamp = header.startMonotonic
         }
         // What was read before any damage still produces its records.
@@ -186,6 +188,7 @@ public final class Session {
         wallOffset = offset
         let session = UInt32.random(in: 1...UInt32.max)
         let engine = makeEngine(offset: offset, session: session)
+        fanout?.sessionStarted(SessionStart(host: Self.hostName(), isReplay: false))
         var capture: CaptureFileWriter?
         let collector: Collector
         do {

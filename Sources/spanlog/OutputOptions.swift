@@ -14,7 +14,7 @@ extension TextViewStyle.ColorChoice: ExpressibleByArgument {}
 /// records.
 struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("output"),
-            help: ArgumentHelp("Send records here (repeatable): text[:PATH], json[:PATH] or journald; no path or '-' is standard output.",
+            help: ArgumentHelp("Send records here (repeatable): text[:PATH], json[:PATH], journald, statsd:HOST:PORT or otlp:http://HOST:PORT (OpenTelemetry); no path or '-' is standard output.",
                                valueName: "output"))
     var outputs: [String] = []
 

@@ -196,9 +196,10 @@ package final class Background {
     private let input = Pipe()
     private var buffered = Data()
 
-    package init(_ executable: String, _ arguments: [String], stdoutIsSignal: Bool = true) throws {
+    package init(_ executable: String, _ arguments: [String], stdoutIsSignal: Bool = true, directory: URL? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if stdoutIsSignal { process.standardOutput = output } else { process.standardError = output }
         process.standardInput = input
         try process.run()

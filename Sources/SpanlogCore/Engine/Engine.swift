@@ -47,7 +47,8 @@ public final class Engine {
     public init(configuration: EngineConfiguration, outputs: RecordFanout) {
         self.configuration = configuration
         self.outputs = outputs
-        self.tracker = SpanTracker(session: configuration.session)
+        self.tracker = SpanTracker(session: configuration.session, traceIDs: TraceIDGenerator(
+            session: configuration.session, monotonicToWallOffset: configuration.monotonicToWallOffset))
         self.lines = LineAssembler(maxLineBytes: configuration.maxLineBytes)
         self.traces = StackTraceJoiner(maxBytes: configuration.maxLineBytes)
         for processor in outputs.processors { processor.attach(to: self) }
@@ -249,8 +250,20 @@ public final class Engine {
         case .enter:
             // The parent is found while a switch still holds; the new span then encloses the
             // thread's lines by itself.
+            var declaredTrace: TraceContext.Declared?
+            switch TraceContext.declared(in: marker.args) {
+            case .success(let declared)?:
+                declaredTrace = declared
+            case .failure(let error)?:
+                // The span is still entered, in the enclosing span's trace or a new one.
+                stats.traceContextErrors += 1
+                emitWarning(.traceContextError, at: timestamp, message: error.message, pid: pid, tid: tid,
+                            details: [("tags", .string(marker.tags.joined(separator: ".")))])
+            case nil:
+                break
+            }
             let instance = tracker.open(marker: marker, resolvedID: resolvedID, owner: owner, pid: pid, tid: tid,
-                                        at: timestamp)
+                                        declaredTrace: declaredTrace, at: timestamp)
             if !threadIO.isEmpty, let io = threadIO[tid] { ioAtEnter[instance.sequence] = io }
             tracker.clearFocus(tid: tid)
             stats.spansStarted += 1

@@ -38,9 +38,13 @@ final class SpanInstance {
     let survivesOwner: Bool
     var isOpen = true
 
+    /// Its trace, span and parent span ids (fixed at enter).
+    let trace: TraceContext
+
     init(sequence: UInt64, id: Int64, tags: [String], tagsHash: UInt32, enterArgs: MarkerArgs,
          survivesOwner: Bool, parent: SpanInstance?, process: ProcessIdentity?, pid: Int32, tid: Int32, start: UInt64,
-         owner: SpanOwner?) {
+         owner: SpanOwner?, trace: TraceContext) {
+        self.trace = trace
         self.sequence = sequence
         self.process = process
         self.depth = parent.map { $0.depth + 1 } ?? 0
@@ -94,6 +98,7 @@ final class SpanInstance {
     /// is the tracker's, the same for every instance.
     func summary(session: UInt32) -> SpanSummary {
         SpanSummary(uid: SpanUID(session: session, sequence: sequence), id: id, tags: tags,
-                    parent: parent.map { SpanUID(session: session, sequence: $0.sequence) }, enterArgs: enterArgs)
+                    parent: parent.map { SpanUID(session: session, sequence: $0.sequence) }, enterArgs: enterArgs,
+                    trace: trace)
     }
 }

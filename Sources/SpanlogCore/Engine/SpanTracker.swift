@@ -38,9 +38,12 @@ struct SpanTracker {
     private(set) var openCount = 0
     private var nextSequence: UInt64 = 1
     let session: UInt32
+    /// Trace and span ids for spans that declare none.
+    let traceIDs: TraceIDGenerator
 
-    init(session: UInt32) {
+    init(session: UInt32, traceIDs: TraceIDGenerator) {
         self.session = session
+        self.traceIDs = traceIDs
     }
 
     // MARK: Attribution
@@ -78,7 +81,7 @@ struct SpanTracker {
     // MARK: Opening and closing
 
     mutating func open(marker: consuming Marker, resolvedID: Int64, owner: SpanOwner?, pid: Int32, tid: Int32,
-                       at timestamp: UInt64) -> SpanInstance {
+                       declaredTrace: TraceContext.Declared?, at timestamp: UInt64) -> SpanInstance {
         let parent = enclosingSpan(pid: pid, tid: tid)
         let uid = SpanUID(session: session, sequence: nextSequence)
         nextSequence += 1
@@ -91,7 +94,8 @@ struct SpanTracker {
         let instance = SpanInstance(
             sequence: uid.sequence, id: resolvedID, tags: tags, tagsHash: tagsHash, enterArgs: marker.args,
             survivesOwner: survives, parent: parent, process: processes.identity(of: pid), pid: pid, tid: tid,
-            start: timestamp, owner: owner)
+            start: timestamp, owner: owner,
+            trace: traceIDs.context(sequence: uid.sequence, declared: declaredTrace, parent: parent?.trace))
         appendToKey(instance)
         if let owner { insert(instance, into: owner) }
         byAge.append(instance)

@@ -95,10 +95,15 @@ public final class RecordFanout: RecordSink {
     /// The stats record, with every output's accounting (this record included) added.
     private func emitStats(_ record: Record) {
         guard case .stats(var stats) = record else { return }
+        for channel in active { channel.sink.settle() }
         for processor in processors { processor.count(into: &stats.counters) }
         stats.outputs = channels.map(\.status)
         stats.collector = collectorFields
         for channel in active { channel.sink.emit(.stats(stats)) }
+    }
+
+    public func sessionStarted(_ start: SessionStart) {
+        for channel in channels { channel.sink.sessionStarted(start) }
     }
 
     public func flush() {

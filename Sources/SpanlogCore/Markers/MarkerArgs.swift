@@ -90,6 +90,38 @@ public struct MarkerArgs: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
         }
     }
 
+    /// Whether an argument may be named `traceparent`, `trace_id` or `span_id`: the first eight
+    /// bytes of each name against theirs, one load each, so that the marker path pays no
+    /// string per argument on every enter without them.
+    var mayDeclareTraceContext: Bool {
+        switch storage {
+        case .pairs(let pairs):
+            return pairs.contains { TraceContext.argumentNames.contains($0.name) }
+        case .bytes(let bytes):
+            return bytes.withUnsafeBufferPointer { raw in
+                guard let base = UnsafeRawPointer(raw.baseAddress) else { return false }
+                var start = 0
+                while start + 8 <= raw.count {
+                    switch base.loadUnaligned(fromByteOffset: start, as: UInt64.self) {
+                    case Self.tracepar, Self.traceID, Self.spanID: return true
+                    default: break
+                    }
+                    // Arguments are short: a plain loop to the next comma.
+                    while start < raw.count && raw[start] != MarkerParser.comma { start += 1 }
+                    start += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// "tracepar", "trace_id", "span_id=" as little-endian words.
+    private static let tracepar = word("tracepar"), traceID = word("trace_id"), spanID = word("span_id=")
+
+    private static func word(_ text: StaticString) -> UInt64 {
+        UnsafeRawPointer(text.utf8Start).loadUnaligned(as: UInt64.self)
+    }
+
     public static func == (lhs: MarkerArgs, rhs: MarkerArgs) -> Bool {
         let left = lhs.pairs, right = rhs.pairs
         return left.map(\.name) == right.map(\.name) && left.map(\.value) == right.map(\.value)

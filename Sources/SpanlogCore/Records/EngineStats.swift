@@ -9,6 +9,9 @@ public struct EngineStats: Sendable, Equatable {
     public var discardedLines = 0
     public var unmatchedExits = 0
     public var unmatchedSwitches = 0
+    /// Enter markers whose `traceparent`, `trace_id` or `span_id` was malformed (the span was
+    /// still entered, with ids of its own).
+    public var traceContextErrors = 0
     public var spansStarted = 0
     public var spansEnded = 0
     public var openSpans = 0
@@ -44,6 +47,7 @@ extension EngineStats {
             ("skipped_pipe_bytes", Int64(clamping: skipped.treePipeBytes)),
             ("skipped_file_writes", Int64(clamping: skipped.otherFileWrites)),
             ("skipped_file_bytes", Int64(clamping: skipped.otherFileBytes)),
+            ("trace_context_errors", Int64(traceContextErrors)),
         ]
     }
 }

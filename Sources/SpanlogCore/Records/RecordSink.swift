@@ -5,6 +5,11 @@ public protocol RecordSink: AnyObject {
     func flush()
     /// Called once, after the last record.
     func finish()
+    /// Called once, before the first record: where the records come from.
+    func sessionStarted(_ start: SessionStart)
+    /// Called before the session's final accounting is read (the stats record): an output that
+    /// still holds records delivers them now, or counts them lost, so that its counters are final.
+    func settle()
     /// What this output alone counts (journald: entries sent as their writer's), for the stats
     /// record's `outputs` entry.
     var counters: [(name: String, value: Int)] { get }
@@ -12,4 +17,19 @@ public protocol RecordSink: AnyObject {
 
 extension RecordSink {
     public var counters: [(name: String, value: Int)] { [] }
+    public func sessionStarted(_ start: SessionStart) {}
+    public func settle() {}
+}
+
+/// What an output may want to know of a session before its first record.
+public struct SessionStart: Sendable {
+    /// The traced machine: this one, or the one a replayed capture was recorded on.
+    public var host: String
+    /// Records come from a capture file: nothing is lost by making the source wait.
+    public var isReplay: Bool
+
+    public init(host: String, isReplay: Bool) {
+        self.host = host
+        self.isReplay = isReplay
+    }
 }

@@ -7,13 +7,17 @@ public struct SpanSummary: Sendable {
     /// line with them (journald). JSON line records show only uid, id and tags.
     public var parent: SpanUID?
     public var enterArgs: MarkerArgs
+    /// Its trace, span and parent span ids (OTLP, `traceparent`).
+    public var trace: TraceContext
 
-    public init(uid: SpanUID, id: Int64, tags: [String], parent: SpanUID? = nil, enterArgs: MarkerArgs = []) {
+    public init(uid: SpanUID, id: Int64, tags: [String], parent: SpanUID? = nil, enterArgs: MarkerArgs = [],
+                trace: TraceContext = .none) {
         self.uid = uid
         self.id = id
         self.tags = tags
         self.parent = parent
         self.enterArgs = enterArgs
+        self.trace = trace
     }
 
     /// Tags joined with `.`, as written in the marker.

@@ -4,6 +4,8 @@ public struct WarningRecord: Sendable {
         /// A switch marker (`=`) named a span that is not open.
         case unmatchedSwitch = "unmatched_switch"
         case markerError = "marker_error"
+        /// An enter marker's `traceparent`, `trace_id` or `span_id` was malformed.
+        case traceContextError = "trace_context_error"
         case lostEvents = "lost_events"
         case truncatedWrite = "truncated_write"
         /// Alerts a rule throttled that no later alert reported (at the end of a session).

@@ -131,6 +131,7 @@ public final class JSONRenderer: RecordSink {
         appendSharedTags(span.summary.tags)
         buffer.append(",\"parent\":")
         if let parent = span.parent { appendUID(parent, to: buffer) } else { buffer.append("null") }
+        appendTrace(span.summary.trace)
         buffer.append(",\"depth\":")
         buffer.appendDecimal(span.depth)
         buffer.append(",\"pid\":")
@@ -178,6 +179,20 @@ public final class JSONRenderer: RecordSink {
             buffer.append(",\"alerts\":")
             buffer.appendDecimal(span.alerts)
         }
+    }
+
+    /// `,"trace_id":"…","span_id":"…","parent_span_id":"…"` (the last only when it has one).
+    private func appendTrace(_ trace: TraceContext) {
+        buffer.append(",\"trace_id\":\"")
+        buffer.appendHex16(trace.traceHigh)
+        buffer.appendHex16(trace.traceLow)
+        buffer.append("\",\"span_id\":\"")
+        buffer.appendHex16(trace.spanID)
+        if trace.parentSpanID != 0 {
+            buffer.append("\",\"parent_span_id\":\"")
+            buffer.appendHex16(trace.parentSpanID)
+        }
+        buffer.append("\"")
     }
 
     /// `,"io":{"stdout_lines":…,"stdout_bytes":…,"stderr_lines":…,"stderr_bytes":…,"file_lines":…,

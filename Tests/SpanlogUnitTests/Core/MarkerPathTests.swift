@@ -89,7 +89,7 @@ import Testing
         var model: [SpanOwner: SpanInstance] = [:]
         let instances = (0..<64).map {
             SpanInstance(sequence: UInt64($0), id: 0, tags: [], tagsHash: 0, enterArgs: [], survivesOwner: false,
-                         parent: nil, process: nil, pid: 1, tid: 1, start: 0, owner: nil)
+                         parent: nil, process: nil, pid: 1, tid: 1, start: 0, owner: nil, trace: .none)
         }
         for step in 0..<20_000 {
             // Keys from a range that grows and shrinks: the table grows, and deletions shift runs.

@@ -68,7 +68,8 @@ import Testing
     }
 
     @Test func theSpanFieldTableListsEveryFieldOfASpanRecord() throws {
-        var span = SpanRecord(summary: SpanSummary(uid: SpanUID(session: 1, sequence: 1), id: 1, tags: ["a"]), parent: nil,
+        let trace = TraceContext(traceHigh: 1, traceLow: 2, spanID: 3, parentSpanID: 4)
+        var span = SpanRecord(summary: SpanSummary(uid: SpanUID(session: 1, sequence: 1), id: 1, tags: ["a"], trace: trace), parent: nil,
                               depth: 0, pid: 1, tid: 1, comm: "x", start: 0, end: 1, enterArgs: [], exitArgs: [], lines: 0,
                               errors: 0, errorsTotal: 0, endReason: .exitMarker, container: nil, parentIsOpen: false)
         span.alerts = 1

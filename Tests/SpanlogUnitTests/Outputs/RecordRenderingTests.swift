@@ -70,14 +70,18 @@ import Testing
         let spans = objects.filter { $0["type"] as? String == "span" }
         #expect(spans.count == 2)
         let db = spans[0], req = spans[1]
-        #expect(Set(db.keys) == ["type", "uid", "id", "tags", "parent", "depth", "pid", "tid", "comm", "start", "end",
-                                 "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "outcome", "failure", "end_reason", "container",
+        #expect(Set(db.keys) == ["type", "uid", "id", "tags", "parent", "trace_id", "span_id", "parent_span_id", "depth", "pid",
+                                 "tid", "comm", "start", "end", "duration_ns", "enter_args", "exit_args", "lines", "errors", "errors_total", "outcome", "failure", "end_reason", "container",
                                  "io"])
         #expect(db["io"] as? [String: Int] == ["stdout_lines": 1, "stdout_bytes": 5, "stderr_lines": 0, "stderr_bytes": 0,
                                                "file_lines": 0, "file_bytes": 0])
         #expect(db["tags"] as? [String] == ["req", "db"])
         #expect(db["parent"] as? String == req["uid"] as? String)
         #expect(req["parent"] is NSNull)
+        // One trace: the child's parent span is the parent's span; the root has none.
+        #expect(db["trace_id"] as? String == req["trace_id"] as? String && (req["trace_id"] as? String)?.count == 32)
+        #expect(db["parent_span_id"] as? String == req["span_id"] as? String && (req["span_id"] as? String)?.count == 16)
+        #expect(req["parent_span_id"] == nil)
         #expect(db["depth"] as? Int == 1)
         #expect(db["enter_args"] as? [String: String] == ["table": "users"], "the first of duplicated names wins")
         #expect(db["exit_args"] as? [String: String] == ["rows": "3"])

@@ -16,6 +16,14 @@ final class ByteBuffer {
     deinit { base.deallocate() }
 
     func removeAll() { count = 0 }
+    /// Appends a copy of bytes already in the buffer (`start..<end`).
+    func appendCopy(from start: Int, to end: Int) {
+        let length = end - start
+        reserve(length)
+        (base + count).update(from: base + start, count: length)
+        count += length
+    }
+
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         body(UnsafeBufferPointer(start: base, count: count))
     }

@@ -159,10 +159,11 @@ public final class Engine {
         if line.truncated { stats.truncatedLines += 1 }
         let stream = Self.stream(of: line.target)
         if let span = line.span, !line.counted { count(level, stream: stream, bytes: line.text.count, in: span) }
+        let process = tracker.processes.identity(of: line.pid)
         let record = LineRecord(
-            timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: tracker.processes.comm(of: line.pid),
+            timestamp: wallClock(line.timestamp), pid: line.pid, tid: line.tid, comm: process?.comm ?? "",
             stream: stream, path: line.path, text: line.text, level: level, truncated: line.truncated,
-            span: line.span?.summary(session: configuration.session))
+            span: line.span?.summary(session: configuration.session), container: process?.container)
         outputs.emit(.line(record))
     }
 

@@ -15,6 +15,8 @@ public struct LineRecord: Sendable {
     public var level: LogLevel?
     public var truncated: Bool
     public var span: SpanSummary?
+    /// The container the writer runs in, when spanlog knows one (OTLP's `container.id`).
+    public var container: String? = nil
 
     public var textString: String { String(decoding: text, as: UTF8.self) }
 }

@@ -31,13 +31,16 @@ final class OTLPRequestBuilder {
 
     /// The buffer to append one more record of `resource` to, with the separator written.
     /// `spare` gives an empty body to start a request in; `appendResource` writes a resource.
-    func records(of resource: Resource, spare: () -> ByteBuffer?, appendResource: (Resource, ByteBuffer) -> Void) -> ByteBuffer {
+    func records(pid: Int32, command: String, container: String?, spare: () -> ByteBuffer?,
+                 appendResource: (Resource, ByteBuffer) -> Void) -> ByteBuffer {
         count += 1
-        if let body, bodyResource == resource {
+        // Most records are the body's own process: compared field by field, no resource made.
+        if let body, let current = bodyResource, current.pid == pid, current.command == command, current.container == container {
             if bodyCount > 0 { body.append(",") }
             bodyCount += 1
             return body
         }
+        let resource = Resource(pid: pid, command: command, container: container)
         if body == nil {
             let started = spare() ?? ByteBuffer(flushThreshold: 0)
             started.append("{\"")
@@ -184,9 +187,11 @@ struct OTLPEncoder {
 
     mutating func appendLine(_ line: LineRecord, to buffer: ByteBuffer) {
         buffer.append("{\"timeUnixNano\":\"")
+        let start = buffer.count
         appendNanoseconds(line.timestamp, to: buffer)
+        let end = buffer.count
         buffer.append("\",\"observedTimeUnixNano\":\"")
-        appendNanoseconds(line.timestamp, to: buffer)
+        buffer.appendCopy(from: start, to: end)
         buffer.append("\"")
         if let level = line.level { Self.appendSeverity(level, to: buffer) }
         // Text that is not UTF-8 goes as bytes, so that nothing is changed on the way.

@@ -40,16 +40,17 @@ public final class OTLPOutput: RecordSink {
     public func emit(_ record: Record) {
         switch record {
         case .span(let span):
-            let resource = OTLPRequestBuilder.Resource(pid: span.pid, command: span.comm, container: span.container)
-            encoder.appendSpan(span, to: spans.records(of: resource, spare: spareBody, appendResource: appendResource))
+            encoder.appendSpan(span, to: spans.records(pid: span.pid, command: span.comm, container: span.container,
+                                                         spare: spareBody, appendResource: appendResource))
             if spans.count >= Self.maxSpans { shipSpans() }
         case .line(let line):
-            let resource = OTLPRequestBuilder.Resource(pid: line.pid, command: line.comm, container: nil)
-            encoder.appendLine(line, to: logs.records(of: resource, spare: spareBody, appendResource: appendResource))
+            encoder.appendLine(line, to: logs.records(pid: line.pid, command: line.comm, container: line.container,
+                                                      spare: spareBody, appendResource: appendResource))
             if logs.count >= Self.maxLogs { shipLogs() }
         case .alert(let alert):
-            let resource = OTLPRequestBuilder.Resource(pid: alert.span.pid, command: alert.span.comm, container: alert.span.container)
-            encoder.appendAlert(alert, to: logs.records(of: resource, spare: spareBody, appendResource: appendResource))
+            encoder.appendAlert(alert, to: logs.records(pid: alert.span.pid, command: alert.span.comm,
+                                                        container: alert.span.container, spare: spareBody,
+                                                        appendResource: appendResource))
             if logs.count >= Self.maxLogs { shipLogs() }
         case .warning, .stats, .summary:
             return

@@ -18,6 +18,22 @@ import Testing
         #expect(h.collector.line("after inner")?.span?.tags == ["outer"])
     }
 
+    /// A line names its writer's container as the writer's spans do (OTLP puts both under one
+    /// resource), and the container it is in when it writes.
+    @Test func aLineCarriesItsWritersContainer() {
+        let h = EngineHarness()
+        h.start(pid: 10, comm: "api", container: "0123456789ab")
+        h.start(pid: 20, comm: "host")
+        h.stdout("in the container\n", pid: 10)
+        h.stdout("on the host\n", pid: 20)
+        h.moveToContainer(pid: 20, container: "fedcba987654")
+        h.stdout("moved\n", pid: 20)
+        #expect(h.collector.line("in the container")?.container == "0123456789ab")
+        #expect(h.collector.line("in the container")?.comm == "api")
+        #expect(h.collector.line("on the host")?.container == nil)
+        #expect(h.collector.line("moved")?.container == "fedcba987654")
+    }
+
     @Test func processSpanEnclosesEveryThread() {
         let h = EngineHarness()
         h.start(pid: 10)

@@ -1,15 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SpanlogCore
 
 /// The clock the kernel stamps events with (CLOCK_MONOTONIC, `bpf_ktime_get_ns`), and its
 /// relation to wall-clock time. Needs no collector: an engine can be built first.
 public enum KernelClock {
-    public static func now() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
+    public static func now() -> UInt64 { MonotonicClock.now() }
 
     /// CLOCK_REALTIME minus CLOCK_MONOTONIC in nanoseconds: the reading with the smallest
     /// monotonic window around the wall-clock read, of five.

@@ -142,13 +142,13 @@ public final class JournalOutput: RecordSink {
             health.notice(.unavailable("\(reason); entries wait (up to \(Self.waitingLimit)) and are delivered when it is back — start systemd-journald"))
         }
         available = false
-        nextProbe = Self.now() + 100_000_000
+        nextProbe = MonotonicClock.now() + 100_000_000
     }
 
     /// Whether journald may be back; looks at most every 100 ms while it is away.
     private func probe() -> Bool {
         if available { return true }
-        let now = Self.now()
+        let now = MonotonicClock.now()
         guard now >= nextProbe else { return false }
         nextProbe = now + 100_000_000
         available = access(Self.socketPath, F_OK) == 0
@@ -174,11 +174,5 @@ public final class JournalOutput: RecordSink {
             }
         }
         waiting.append(entry)
-    }
-
-    private static func now() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

@@ -85,10 +85,13 @@ final class OTLPReceiver {
 /// one trace by `traceparent`, and what a receiver that is away or refuses costs (counted).
 @Suite(.serialized, .enabled(if: OTLPSupport.skipReason == nil, Comment(rawValue: OTLPSupport.skipReason ?? "")))
 struct OTLPTests {
-    static func outputStatus(_ result: SpanlogBinary.Result) -> [String: Any] {
-        let outputs = result.stats?["outputs"] as? [[String: Any]] ?? []
+    /// The OTLP output's entry in a stats record.
+    static func outputStatus(_ stats: [String: Any]?) -> [String: Any] {
+        let outputs = stats?["outputs"] as? [[String: Any]] ?? []
         return outputs.first { ($0["name"] as? String)?.hasPrefix("otlp:") == true } ?? [:]
     }
+
+    static func outputStatus(_ result: SpanlogBinary.Result) -> [String: Any] { outputStatus(result.stats) }
 
     /// RFC 3339 with nanoseconds, as JSON records write times, from OTLP's nanoseconds.
     static func rfc3339(_ nanoseconds: String) -> String {
@@ -227,7 +230,7 @@ struct OTLPTests {
         try workspace.write("go", "")
         #expect(spanlog.wait() == 0)
         let records = jsonRecords(try String(contentsOfFile: workspace.path("records.jsonl"), encoding: .utf8))
-        let status = (records.last?["outputs"] as? [[String: Any]])?.first { ($0["name"] as? String)?.hasPrefix("otlp:") == true } ?? [:]
+        let status = Self.outputStatus(records.last { $0["type"] as? String == "stats" })
         #expect(Set(receiver.spans.compactMap { $0["name"] as? String }) == ["before", "after"])
         #expect(receiver.logs.count == 2)
         #expect((status["retries"] as? Int ?? 0) >= 1 && (status["failed_requests"] as? Int ?? 0) >= 1, "\(status)")

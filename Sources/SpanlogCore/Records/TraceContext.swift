@@ -26,8 +26,6 @@ public struct TraceContext: Sendable, Equatable {
     /// 16 lowercase hex digits.
     public var spanIDHex: String { Self.hex(spanID) }
     public var parentSpanIDHex: String? { parentSpanID == 0 ? nil : Self.hex(parentSpanID) }
-    /// The `traceparent` header that makes a callee's span a child of this one.
-    public var traceparent: String { "00-\(traceIDHex)-\(spanIDHex)-01" }
 
     static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)

@@ -128,14 +128,14 @@ struct OTLPEncoder {
     mutating func appendSpan(_ span: SpanRecord, to buffer: ByteBuffer) {
         let trace = span.summary.trace
         buffer.append("{\"traceId\":\"")
-        appendHex(trace.traceHigh, to: buffer)
-        appendHex(trace.traceLow, to: buffer)
+        buffer.appendHex16(trace.traceHigh)
+        buffer.appendHex16(trace.traceLow)
         buffer.append("\",\"spanId\":\"")
-        appendHex(trace.spanID, to: buffer)
+        buffer.appendHex16(trace.spanID)
         buffer.append("\"")
         if trace.parentSpanID != 0 {
             buffer.append(",\"parentSpanId\":\"")
-            appendHex(trace.parentSpanID, to: buffer)
+            buffer.appendHex16(trace.parentSpanID)
             buffer.append("\"")
         }
         buffer.append(",\"name\":")
@@ -288,15 +288,11 @@ struct OTLPEncoder {
     private func appendIDs(_ trace: TraceContext, to buffer: ByteBuffer) {
         guard trace.spanID != 0 else { return }
         buffer.append(",\"traceId\":\"")
-        appendHex(trace.traceHigh, to: buffer)
-        appendHex(trace.traceLow, to: buffer)
+        buffer.appendHex16(trace.traceHigh)
+        buffer.appendHex16(trace.traceLow)
         buffer.append("\",\"spanId\":\"")
-        appendHex(trace.spanID, to: buffer)
+        buffer.appendHex16(trace.spanID)
         buffer.append("\"")
-    }
-
-    private func appendHex(_ value: UInt64, to buffer: ByteBuffer) {
-        buffer.appendHex16(value)
     }
 
     /// OpenTelemetry's severity numbers (TRACE 1, DEBUG 5, INFO 9, INFO2 10, WARN 13, ERROR 17,

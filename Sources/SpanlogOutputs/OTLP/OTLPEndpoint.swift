@@ -19,7 +19,7 @@ public struct OTLPEndpoint: Sendable, Equatable, CustomStringConvertible {
     public init(parsing url: String) throws(OutputError) {
         self.url = url
         func refuse(_ why: String) -> OutputError {
-            OutputError(.usage, what: "output 'otlp:\(url)' names no OTLP/HTTP receiver", why: why,
+            OutputError(.usage, what: "output 'otlp:\(url)' is not an OTLP/HTTP receiver spanlog can use", why: why,
                         fix: "write otlp:http://HOST:PORT, for example otlp:http://127.0.0.1:4318")
         }
         if url.hasPrefix("https://") {

@@ -55,11 +55,11 @@ public final class OTLPOutput: RecordSink {
         case .warning, .stats, .summary:
             return
         }
-        if waitingSince == nil { waitingSince = OTLPSender.now() }
+        if waitingSince == nil { waitingSince = MonotonicClock.now() }
     }
 
     public func flush() {
-        if let since = waitingSince, OTLPSender.now() - since >= Self.maxDelay {
+        if let since = waitingSince, MonotonicClock.now() - since >= Self.maxDelay {
             shipSpans()
             shipLogs()
         }
@@ -71,7 +71,7 @@ public final class OTLPOutput: RecordSink {
         settled = true
         shipSpans()
         shipLogs()
-        sender?.drain(deadline: OTLPSender.now() + retryNanoseconds)
+        sender?.drain(deadline: MonotonicClock.now() + retryNanoseconds)
         collect()
     }
 

@@ -112,7 +112,7 @@ final class OTLPSender: @unchecked Sendable {
             let limit = deadline + UInt64(HTTPPoster.connectTimeoutMilliseconds) * 1_000_000
                 + UInt64(2 * HTTPPoster.ioTimeoutSeconds) * 1_000_000_000
             while (queued > 0 && thread != nil) || sending {
-                let now = Self.now()
+                let now = MonotonicClock.now()
                 if now >= limit { break }
                 let until = min(limit, now + 100_000_000)
                 var wake = timespec(tv_sec: Int(until / 1_000_000_000), tv_nsec: Int(until % 1_000_000_000))
@@ -195,7 +195,7 @@ final class OTLPSender: @unchecked Sendable {
                 return batch
             }
             guard let batch = next else { return }
-            if locked({ Self.now() >= deadline }) {
+            if locked({ MonotonicClock.now() >= deadline }) {
                 locked { drop(batch, reason: "still waiting to be delivered when spanlog stopped") }
             } else {
                 deliver(batch, with: poster)
@@ -211,7 +211,7 @@ final class OTLPSender: @unchecked Sendable {
 
     private func deliver(_ batch: OTLPBatch, with poster: HTTPPoster) {
         let path = batch.signal == .traces ? endpoint.tracesPath : endpoint.logsPath
-        let giveUp = Self.now() + retryNanoseconds
+        let giveUp = MonotonicClock.now() + retryNanoseconds
         var pause: UInt64 = 100_000_000
         while true {
             let outcome = poster.post(path: path, contentType: "application/json", body: batch.body)
@@ -239,11 +239,12 @@ final class OTLPSender: @unchecked Sendable {
                 delivery.failedRequests += 1
                 if !reportedUnreachable {
                     reportedUnreachable = true
-                    problems.append(.unavailable("the receiver at \(endpoint) cannot take them now (\(reason)); retrying"))
+                    problems.append(.unavailable("the receiver at \(endpoint) cannot take them now (\(reason)); "
+                        + "retrying each batch for up to \(retryNanoseconds / 1_000_000_000) s, then counting it lost"))
                 }
                 return (stopping, min(giveUp, deadline))
             }
-            if stopNow || Self.now() + pause >= limit {
+            if stopNow || MonotonicClock.now() + pause >= limit {
                 locked { drop(batch, reason: "the receiver could not take them for \(retryNanoseconds / 1_000_000_000) s (\(reason))") }
                 return
             }
@@ -258,11 +259,5 @@ final class OTLPSender: @unchecked Sendable {
     private static func excerpt(_ body: String) -> String {
         let text = body.prefix(120).filter { $0 != "\r" && $0 != "\n" }
         return text.isEmpty ? "" : ": \(text)"
-    }
-
-    static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

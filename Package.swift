@@ -92,6 +92,18 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")]
         ),
 
+        // `spanlog top`: the live span browser. Its model and views are pure Swift; the screen is
+        // ncursesw, wrapped in C because its interface is mostly macros and globals.
+        .target(
+            name: "CSpanlogTerminal",
+            linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]
+        ),
+        .target(
+            name: "SpanlogTop",
+            dependencies: ["SpanlogCore", "SpanlogAnalytics", "SpanlogRules", "SpanlogOutputs", "SpanlogRuntime",
+                           "CSpanlogTerminal"]
+        ),
+
         // Argument parsing and wiring: builds a session, prints its errors, maps them to exit codes.
         .executableTarget(
             name: "spanlog",
@@ -100,6 +112,7 @@ let package = Package(
                 "SpanlogRules",
                 "SpanlogRuntime",
                 "SpanlogOutputs",
+                "SpanlogTop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["EmbedBuildInfo"]
@@ -123,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "SpanlogUnitTests",
             dependencies: ["SpanlogTestSupport", "SpanlogCore", "SpanlogRules", "SpanlogAnalytics", "SpanlogOutputs",
-                           "SpanlogJournal", "SpanlogRuntime"],
+                           "SpanlogJournal", "SpanlogRuntime", "SpanlogTop"],
             resources: [.copy("Fixtures")]
         ),
         // The built spanlog binary, run as a user runs it: commands, journald, recipes, the

@@ -4,10 +4,10 @@ import SpanlogCore
 /// Durations of the spans of one tag path: exact count, failed spans, min, max and mean, and an HDR
 /// histogram (three significant digits) for the percentiles, so a million spans cost the same
 /// memory as ten.
-struct LatencyAccumulator {
+package struct LatencyAccumulator {
     private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
-    private(set) var count = 0
-    private(set) var failed = 0
+    package private(set) var count = 0
+    package private(set) var failed = 0
     private var lines = 0
     private var bytes = 0
     private var withSyscalls = 0
@@ -19,12 +19,12 @@ struct LatencyAccumulator {
     /// Spans per `LatencyBuckets` bucket, exact at the edges (nil: no histogram asked for).
     private var buckets: [Int]?
 
-    init(withBuckets: Bool) {
+    package init(withBuckets: Bool) {
         histogram.autoResize = true
         buckets = withBuckets ? Array(repeating: 0, count: LatencyBuckets.count) : nil
     }
 
-    mutating func record(_ span: SpanRecord) {
+    package mutating func record(_ span: SpanRecord) {
         let duration = max(0, span.durationNanoseconds)
         count += 1
         if span.outcome.failed { failed += 1 }
@@ -42,7 +42,7 @@ struct LatencyAccumulator {
         if buckets != nil { buckets![LatencyBuckets.bucket(of: duration)] += 1 }
     }
 
-    func row(tags: [String]) -> SummaryRow {
+    package func row(tags: [String]) -> SummaryRow {
         func percentile(_ value: Double) -> Int64 {
             // The histogram reports the highest value equivalent to the percentile's; never
             // past what was really seen.

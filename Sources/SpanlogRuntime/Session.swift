@@ -283,6 +283,7 @@ public final class Session {
                 // In-flight rules run on wall-clock time, records or not.
                 let now = KernelClock.now()
                 engine.outputs.tick(now: wallOffset + Int64(now))
+                configuration.onLiveTick?(engine.stats, wallOffset + Int64(now))
                 // A write stamped just before `now` may still be on its way through the ring.
                 engine.flush(now: now > Self.ringSlack ? now - Self.ringSlack : 0)
             }
@@ -301,6 +302,16 @@ public final class Session {
             notify(.collectorLoss("\(Wording.count(stats.unresolvedFileWrites, "write")) to files whose path the kernel could not report (record lost, or deeper than 32 components) not kept; \(Wording.count(stats.malformedSamples, "malformed sample"))"))
         }
     }
+
+    /// SIGINT and SIGTERM from now on only set a flag (`pendingStopSignal`), also for a session
+    /// that installs no handlers of its own (a replay): a full-screen view restores the terminal
+    /// before it ends.
+    public static func watchStopSignals() {
+        SignalWatch.install(forwardTo: nil)
+    }
+
+    /// SIGINT or SIGTERM, once one has arrived.
+    public static var pendingStopSignal: Int32? { SignalWatch.pending }
 
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

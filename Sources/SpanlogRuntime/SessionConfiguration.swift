@@ -41,6 +41,9 @@ public struct SessionConfiguration {
     public var environment: [String: String] = [:]
     /// Called on every turn of the live poll loop, about every 50 ms (the service's watchdog).
     public var onPoll: (() -> Void)?
+    /// Called on every turn of the live poll loop with the engine's counters so far and the
+    /// wall-clock time (`spanlog top` shows them as they grow).
+    public var onLiveTick: ((EngineStats, Int64) -> Void)?
     /// SIGHUP: the rules to load now (the service reads its config file again); nil: `rules`.
     public var reloadRules: (() throws(SessionError) -> RuleSelection)?
 

@@ -36,13 +36,18 @@ enum SessionLauncher {
         do {
             return try session.run()
         } catch {
-            for detail in error.details { printError(detail) }
-            printError("spanlog \(command): \(error)")
-            switch error.kind {
-            case .usage: throw ExitCode(64)
-            case .damagedCapture: throw ExitCode(1)
-            case .environment, .io, .rules: throw ExitCode(2)
-            }
+            throw fail(error, command: command)
+        }
+    }
+
+    /// Prints a session's error and gives the exit status it maps to.
+    static func fail(_ error: SessionError, command: String) -> ExitCode {
+        for detail in error.details { printError(detail) }
+        printError("spanlog \(command): \(error)")
+        switch error.kind {
+        case .usage: return ExitCode(64)
+        case .damagedCapture: return ExitCode(1)
+        case .environment, .io, .rules: return ExitCode(2)
         }
     }
 }

@@ -23,7 +23,7 @@ struct Spanlog: ParsableCommand {
             spanlog(1), spanlog-rules(5).
             """,
         version: "spanlog \(version) (commit \(BuildInfo.commit)\(BuildInfo.treeModified == true ? ", with uncommitted changes" : ""))",
-        subcommands: [RunCommand.self, TailCommand.self, RecordCommand.self, ReplayCommand.self, SummaryCommand.self, MarkersCommand.self,
+        subcommands: [RunCommand.self, TailCommand.self, TopCommand.self, RecordCommand.self, ReplayCommand.self, SummaryCommand.self, MarkersCommand.self,
                       RulesCommand.self, DaemonCommand.self]
     )
 }

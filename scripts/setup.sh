@@ -17,6 +17,8 @@ packages=(
     curl            # the seed example: curl against a local HTTP server
     gcc             # the C workload of the collector tests (writev, pwrite)
     mandoc          # checking the man pages (mandoc -Tlint)
+    libncurses-dev  # spanlog top's screen (ncursesw)
+    tmux            # the spanlog top tests drive it in a terminal
 )
 
 missing=()

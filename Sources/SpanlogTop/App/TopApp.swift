@@ -17,9 +17,12 @@ public enum TopApp {
         if options.batch {
             return try Batch(configuration: configuration, options: options).run()
         }
+        // Where the screen cannot be drawn (TERM=dumb, a pipe), the table is printed instead, as
+        // --batch prints it, and the user is told why.
         if let problem = FullScreen.problem(environment: environment, isTerminal: isTerminal) {
-            throw SessionError(.usage, what: "spanlog top needs a terminal it can draw on", why: problem.description,
-                               fix: "use --batch for a printed table every interval, or run it in a terminal (TERM=xterm-256color)")
+            var line = "spanlog top: \(problem); printing the span types table instead (--batch)\n"
+            _ = line.withUTF8 { FileDescriptorIO.writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
+            return try Batch(configuration: configuration, options: options).run()
         }
         let color = TextViewStyle(color: options.color).usesColor(isTerminal: true, environment: environment)
         let terminal: FullScreen

@@ -188,6 +188,7 @@ final class TopScreen {
 
     private func editPrompt(_ key: Key, model read: ((TopModel) -> Void) -> Void) -> Command {
         guard var text = prompt else { return .none }
+        message = nil
         switch key {
         case .escape:
             prompt = nil
@@ -284,7 +285,11 @@ final class TopScreen {
         if let prompt {
             var line = ScreenLine(" filter: ", .bold)
             line.append(String(prompt) + "_")
-            line.append("   Enter applies, Esc cancels (fields: spanlog rules fields)", .dim)
+            if let message {
+                line.append("   " + message.text, message.style)
+            } else {
+                line.append("   Enter applies, Esc cancels (fields: spanlog rules fields)", .dim)
+            }
             return line.truncated(to: columns, ellipsis: glyphs.ellipsis)
         }
         if let message { return ScreenLine(" " + message.text, message.style).truncated(to: columns, ellipsis: glyphs.ellipsis) }

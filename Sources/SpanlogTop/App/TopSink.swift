@@ -36,6 +36,11 @@ public final class TopSink: RecordSink, @unchecked Sendable {
             // stats record still counts.
             reachedLimit = true
             health.record(.closed, lostBytes: 0)
+            // The views show the capture as it stood at the step: rates and the spectrogram
+            // run to it.
+            pthread_mutex_lock(&mutex)
+            model.advance(to: limit)
+            pthread_mutex_unlock(&mutex)
         }
         if reachedLimit, !record.isStatsRecord { return }
         pthread_mutex_lock(&mutex)

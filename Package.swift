@@ -60,7 +60,7 @@ let package = Package(
         // Span analytics: --filter, latency summaries and histograms (processors on the fan-out).
         .target(
             name: "SpanlogAnalytics",
-            dependencies: ["SpanlogCore", "SpanlogRules", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["SpanlogCore", "SpanlogRules"]
         ),
 
         // The journald output: the only module that knows libsystemd.
@@ -119,7 +119,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "spanlog-bench",
-            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogRuntime", "SpanlogOutputs"],
+            dependencies: ["SpanlogCore", "SpanlogRules", "SpanlogRuntime", "SpanlogOutputs", "SpanlogTop"],
             path: "Benchmarks/spanlog-bench"
         ),
 
@@ -136,7 +136,9 @@ let package = Package(
         .testTarget(
             name: "SpanlogUnitTests",
             dependencies: ["SpanlogTestSupport", "SpanlogCore", "SpanlogRules", "SpanlogAnalytics", "SpanlogOutputs",
-                           "SpanlogJournal", "SpanlogRuntime", "SpanlogTop"],
+                           "SpanlogJournal", "SpanlogRuntime", "SpanlogTop",
+                           // The reference SparseHDRHistogram's figures are checked against.
+                           .product(name: "Histogram", package: "hdrhistogram-swift")],
             resources: [.copy("Fixtures")]
         ),
         // The built spanlog binary, run as a user runs it: commands, journald, recipes, the

@@ -8,6 +8,7 @@
 //   swift run -c release spanlog-bench rules FILE 10     # no rules vs 100 span-end + 10 line rules
 //   swift run -c release spanlog-bench analytics FILE 10 # replay vs replay with --summary --statsd
 //   for c in 1 2 3 4 5 6; do .build/release/spanlog-bench open-spans 1000000 $c; done   # eviction, memory
+//   swift run -c release spanlog-bench top-redraw 10000 10  # spanlog top's redraw at 200x60, ms
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,7 @@ import SpanlogCore
 import SpanlogOutputs
 import SpanlogRules
 import SpanlogRuntime
+import SpanlogTop
 
 struct Workload {
     var lines = 1_000_000
@@ -302,6 +304,65 @@ func openSpansBenchmark(count: Int, only: Int?) {
     run("t spans, no args, no bound", bound: Int.max) { _ in ">:t:request::\n" }
 }
 
+/// `spanlog top`'s redraw at 200×60 with `paths` tag paths (a hundred services of `paths / 100`
+/// operations each, five spans per path): the figures read again and the frame built, as the
+/// screen does every interval. Cold (every row new), then after a span ended on every path (each
+/// row's percentiles worked out again), sorted by count (figures for the rows on screen only) and
+/// by p99 (figures for every row). Prints the median and the slowest of `rounds`, in ms.
+func topRedrawBenchmark(paths: Int, rounds: Int) {
+    final class Feed: RecordSink {
+        let model = TopModel()
+        func emit(_ record: Record) { model.ingest(record) }
+        func flush() {}
+        func finish() {}
+    }
+    let feed = Feed()
+    let engine = Engine(configuration: EngineConfiguration(monotonicToWallOffset: 1_790_000_000_000_000_000, session: 1), sink: feed)
+    engine.process(.processStart(ProcessStart(timestamp: 1, pid: 10, parentPid: 1, creatorTid: nil, comm: "bench")))
+    var clock: UInt64 = 2
+    func span(_ path: Int, duration: UInt64) {
+        let tags = "svc\(path % 100).op\(path / 100)"
+        for (marker, advance) in [(">:t:\(tags)::\n", duration), ("<:t:\(tags)::\n", 1_000)] {
+            engine.process(.write(WriteEvent(timestamp: clock, pid: 10, tid: 10, fd: 3, target: .devNull,
+                                             bytes: Array(marker.utf8)[...])))
+            clock += advance
+        }
+    }
+    for round in 0..<5 {
+        for path in 0..<paths { span(path, duration: UInt64(1_000 + (path * 7919 + round * 104_729) % 50_000_000)) }
+    }
+    let screen = TopScreen(source: "bench", glyphs: .unicode)
+    screen.rows = 60
+    screen.columns = 200
+    func measure(_ label: String, before: () -> Void) {
+        var times: [Double] = []
+        for _ in 0..<rounds {
+            before()
+            let started = monotonicSeconds()
+            screen.refresh(feed.model)
+            let frame = screen.frame()
+            times.append((monotonicSeconds() - started) * 1000)
+            precondition(frame.lines.count == 60)
+        }
+        times.sort()
+        let median = times[times.count / 2], slowest = times[times.count - 1]
+        print("\(label): median \((median * 10).rounded() / 10) ms, slowest \((slowest * 10).rounded() / 10) ms")
+    }
+    print("top redraw, 200x60, \(paths) tag paths (and their 100 parents' names), \(paths * 5) spans")
+    measure("refresh, sorted by count") {}
+    var round = 5
+    measure("a span ended on every path since, sorted by count") {
+        for path in 0..<paths { span(path, duration: UInt64(2_000 + (path * 31 + round) % 40_000_000)) }
+        round += 1
+    }
+    _ = screen.handle(.character(">"), model: { $0(feed.model) })  // rate
+    for _ in 0..<6 { _ = screen.handle(.character(">"), model: { $0(feed.model) }) }  // p99
+    measure("a span ended on every path since, sorted by p99") {
+        for path in 0..<paths { span(path, duration: UInt64(2_000 + (path * 31 + round) % 40_000_000)) }
+        round += 1
+    }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "generate":
@@ -345,6 +406,9 @@ case "analytics":
 case "open-spans":
     openSpansBenchmark(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 200_000,
                        only: arguments.dropFirst(2).first.flatMap { Int($0) })
+case "top-redraw":
+    topRedrawBenchmark(paths: arguments.dropFirst().first.flatMap { Int($0) } ?? 10_000,
+                       rounds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10)
 case "replay", nil:
     let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 3
     replayBenchmark(Workload().capture(), rounds: rounds)

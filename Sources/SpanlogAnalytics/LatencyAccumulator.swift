@@ -1,11 +1,10 @@
-import Histogram
 import SpanlogCore
 
 /// Durations of the spans of one tag path: exact count, failed spans, min, max and mean, and an HDR
-/// histogram (three significant digits) for the percentiles, so a million spans cost the same
-/// memory as ten.
+/// histogram (three significant digits) for the percentiles, so a million spans cost no more
+/// memory than the distinct latencies among them.
 package struct LatencyAccumulator {
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram = SparseHDRHistogram()
     package private(set) var count = 0
     package private(set) var failed = 0
     private var lines = 0
@@ -20,7 +19,6 @@ package struct LatencyAccumulator {
     private var buckets: [Int]?
 
     package init(withBuckets: Bool) {
-        histogram.autoResize = true
         buckets = withBuckets ? Array(repeating: 0, count: LatencyBuckets.count) : nil
     }
 
@@ -43,14 +41,12 @@ package struct LatencyAccumulator {
     }
 
     package func row(tags: [String]) -> SummaryRow {
-        func percentile(_ value: Double) -> Int64 {
-            // The histogram reports the highest value equivalent to the percentile's; never
-            // past what was really seen.
-            min(maximum, max(minimum, Int64(clamping: histogram.valueAtPercentile(value))))
-        }
+        // The histogram reports the highest value equivalent to the percentile's; never past
+        // what was really seen.
+        let percentiles = histogram.values(atPercentiles: [50, 90, 99]).map { min(maximum, max(minimum, Int64(clamping: $0))) }
         var row = SummaryRow(tags: tags, count: count, failed: failed, minNanoseconds: minimum,
-                             meanNanoseconds: Int64((total / Double(count)).rounded()), p50Nanoseconds: percentile(50),
-                             p90Nanoseconds: percentile(90), p99Nanoseconds: percentile(99), maxNanoseconds: maximum,
+                             meanNanoseconds: Int64((total / Double(count)).rounded()), p50Nanoseconds: percentiles[0],
+                             p90Nanoseconds: percentiles[1], p99Nanoseconds: percentiles[2], maxNanoseconds: maximum,
                              linesMean: Double(lines) / Double(count), histogram: buckets)
         row.bytesMean = Double(bytes) / Double(count)
         if withSyscalls > 0 {

@@ -1,4 +1,3 @@
-import Histogram
 import SpanlogCore
 
 /// Latency summaries of ended spans by tag path (`--summary`, `spanlog summary`): one at the end

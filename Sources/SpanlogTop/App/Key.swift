@@ -1,7 +1,7 @@
 import CSpanlogTerminal
 
 /// A key press, as the screen handles it.
-enum Key: Equatable {
+package enum Key: Equatable {
     case character(Character)
     case control(Character)
     case up, down, left, right, pageUp, pageDown, home, end

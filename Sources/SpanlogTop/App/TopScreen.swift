@@ -4,7 +4,7 @@ import SpanlogRules
 /// The views, the keys and what is drawn: a stack of views (span types at the bottom), the
 /// filter prompt, pause. Reads the model only in `refresh` (under the sink's lock); drawing
 /// works from what the views kept, so a paused screen stays as it was.
-final class TopScreen {
+package final class TopScreen {
     enum Page {
         case types(SpanTypesView)
         case spans(SpanListView)
@@ -15,7 +15,7 @@ final class TopScreen {
     }
 
     /// What the screen asks of the application after a key.
-    enum Command: Equatable {
+    package enum Command: Equatable {
         case none
         /// Draw again from what the views hold.
         case redraw
@@ -38,8 +38,8 @@ final class TopScreen {
     private var message: (text: String, style: TerminalStyle)?
     /// Stepping through a capture: where the cursor is, and the step.
     var capture: CapturePosition?
-    var rows = 24
-    var columns = 80
+    package var rows = 24
+    package var columns = 80
 
     struct CapturePosition {
         var start: Int64
@@ -49,7 +49,7 @@ final class TopScreen {
         var loading = false
     }
 
-    init(source: String, glyphs: Glyphs) {
+    package init(source: String, glyphs: Glyphs) {
         self.source = source
         self.glyphs = glyphs
     }
@@ -58,7 +58,7 @@ final class TopScreen {
 
     // MARK: Reading the model
 
-    func refresh(_ model: TopModel) {
+    package func refresh(_ model: TopModel) {
         status = SessionStatus(model)
         let context = context
         guard var page = stack.popLast() else { return }
@@ -75,7 +75,7 @@ final class TopScreen {
 
     // MARK: Keys
 
-    func handle(_ key: Key, model read: ((TopModel) -> Void) -> Void) -> Command {
+    package func handle(_ key: Key, model read: ((TopModel) -> Void) -> Void) -> Command {
         if prompt != nil { return editPrompt(key, model: read) }
         message = nil
         if case .help = stack.last {
@@ -226,7 +226,7 @@ final class TopScreen {
 
     // MARK: Drawing
 
-    func frame() -> Frame {
+    package func frame() -> Frame {
         guard rows >= 8 && columns >= 40 else {
             var lines = [ScreenLine("Make the terminal at least 40×8 (q quits).".prefix(columns).description)]
             lines += Array(repeating: ScreenLine(), count: max(0, rows - 1))

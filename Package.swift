@@ -101,7 +101,9 @@ let package = Package(
         .target(
             name: "SpanlogTop",
             dependencies: ["SpanlogCore", "SpanlogAnalytics", "SpanlogRules", "SpanlogOutputs", "SpanlogRuntime",
-                           "CSpanlogTerminal"]
+                           "CSpanlogTerminal"],
+            // Its model takes every record of the session, as an output does.
+            swiftSettings: hotPathSettings
         ),
 
         // Argument parsing and wiring: builds a session, prints its errors, maps them to exit codes.

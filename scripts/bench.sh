@@ -198,6 +198,46 @@ fi
 # SIGKILL: test runners block SIGTERM, and their children inherit that.
 kill -KILL "$receiver" 2>/dev/null || true
 
+# --- spanlog top --------------------------------------------------------------------------
+# What the full-screen view costs the session, against JSON to /dev/null: the same workload
+# (ratewriter: 100,000 lines/s, a span per 10 lines) under `run --format json` and under `top`
+# in a 200x60 tmux terminal, quit with q once the command has ended. spanlog's CPU seconds are
+# the shell's count of it and its children less the writer's own (RATEWRITER_RUSAGE).
+top_rate=100000 top_seconds=3
+$quick && top_rate=20000 top_seconds=0.3
+spanlog_cpu() { awk -v r="$(cat "$work/writer.cpu")" '{ printf "%.3f", $1 + $2 - r }' "$work/session.cpu"; }
+json_session() {
+    RATEWRITER_RUSAGE="$work/writer.cpu" bash -c "TIMEFORMAT='%U %S'; { time '$spanlog' run --format json --no-pty --no-default-rules -- '$work/ratewriter' 1 $top_rate $top_seconds 10 > '$work/top-json.jsonl'; } 2> '$work/session.cpu'"
+    spanlog_cpu >> "$work/t.topjson"; echo >> "$work/t.topjson"
+}
+top_session() { # ROUND: a tmux server of its own per round
+    local socket="spanlog-bench-$$-$1"
+    rm -f "$work/session.cpu"
+    tmux -L "$socket" -f /dev/null new-session -d -s bench -x 200 -y 60 \
+        "env RATEWRITER_RUSAGE='$work/writer.cpu' bash -c \"TIMEFORMAT='%U %S'; { time '$spanlog' top --no-pty --no-default-rules -- '$work/ratewriter' 1 $top_rate $top_seconds 10; } 2> '$work/session.cpu.tmp'; mv '$work/session.cpu.tmp' '$work/session.cpu'\"; sleep 600" \
+        < /dev/null > /dev/null 2>&1
+    for _ in $(seq 600); do tmux -L "$socket" capture-pane -p -t bench 2>/dev/null | grep -q "command exited" && break; sleep 0.1; done
+    tmux -L "$socket" capture-pane -p -t bench | grep -o "lost events [0-9,]*" | tr -d , | awk '{ print $3 }' >> "$work/top.lost"
+    tmux -L "$socket" send-keys -t bench q
+    for _ in $(seq 300); do [ -s "$work/session.cpu" ] && break; sleep 0.1; done
+    tmux -L "$socket" kill-server 2>/dev/null || true
+    spanlog_cpu >> "$work/t.top"; echo >> "$work/t.top"
+}
+if have tmux; then
+    : > "$work/t.topjson"; : > "$work/t.top"; : > "$work/top.lost"
+    for round in $(seq "$rounds"); do json_session; top_session "$round"; done
+    json_cpu=$(median < "$work/t.topjson") top_cpu=$(median < "$work/t.top")
+    row "spanlog top in a 200x60 terminal, $top_rate lines/s into $((top_rate / 10)) spans/s: spanlog CPU s (run --format json > /dev/null / top; ratio), events lost by top" \
+        "$json_cpu / $top_cpu; $(awk -v j="$json_cpu" -v t="$top_cpu" 'BEGIN { printf "%.2f", t / j }'); $(sort -n "$work/top.lost" | tail -1)"
+else
+    row "spanlog top in a 200x60 terminal: spanlog CPU s (run --format json > /dev/null / top; ratio), events lost by top" "n/a (no tmux)"
+fi
+redraw_paths=10000
+$quick && redraw_paths=1000
+"$bin/spanlog-bench" top-redraw "$redraw_paths" "$((rounds * 2))" > "$work/redraw.out"
+row "spanlog top redraw at 200x60, $redraw_paths tag paths, ms median (cold / a span ended on every path / same, sorted by p99)" \
+    "$(awk -F'median ' '/median/ { split($2, v, " "); printf "%s%s", sep, v[1]; sep=" / " }' "$work/redraw.out")"
+
 # --- Memory and start-up --------------------------------------------------------------------
 peak_kb=$( { /usr/bin/time -f '%M' "$bin/spanlog-bench" open-spans "$open_spans" 1 > /dev/null; } 2>&1 | tail -1)
 row "peak RSS with $open_spans open spans (t spans, two args), MiB" "$(awk -v k="$peak_kb" 'BEGIN { printf "%.0f", k / 1024 }')"

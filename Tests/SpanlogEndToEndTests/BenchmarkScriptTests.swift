@@ -24,7 +24,7 @@ struct BenchmarkScriptTests {
         #expect(process.terminationStatus == 0, "\(text)")
         let rows = text.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| measure") }
         for measure in ["marker write", "unrelated write", "untraced process", "lossless line rate", "marker flood",
-                        "replay to JSON", "replay to OTLP", "peak RSS", "start-up"] {
+                        "replay to JSON", "replay to OTLP", "spanlog top in a", "spanlog top redraw", "peak RSS", "start-up"] {
             let row = rows.first { $0.contains(measure) }
             #expect(row != nil, "no \(measure) row in:\n\(text)")
             // spanlog's own figure is always there: the first value holds a digit.

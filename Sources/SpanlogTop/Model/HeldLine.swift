@@ -1,7 +1,6 @@
 import SpanlogCore
 
-/// A line as `top` keeps it: its own copy of the bytes (a line record's bytes may share the
-/// buffer of a whole write, which must not stay alive for one line).
+/// A line as the views show it, copied out of the model's `LineStore`.
 public struct HeldLine: Sendable {
     public var timestamp: Int64
     public var pid: Int32
@@ -12,16 +11,4 @@ public struct HeldLine: Sendable {
     public var level: LogLevel?
     public var truncated: Bool
     public var span: SpanUID?
-
-    init(_ line: LineRecord) {
-        timestamp = line.timestamp
-        pid = line.pid
-        comm = line.comm
-        stream = line.stream
-        path = line.path
-        text = Array(line.text)
-        level = line.level
-        truncated = line.truncated
-        span = line.span?.uid
-    }
 }

@@ -3,6 +3,8 @@
 public struct TopLimits: Sendable {
     /// The most recent lines, of every span, for the one-span view.
     public var lines = 100_000
+    /// Bytes of those lines (a line whose bytes were written over is no longer held).
+    public var lineBytes = 16 << 20
     /// The most recently ended spans, for the lists, waterfalls and a filter's first figures.
     public var spans = 20_000
     /// The most recent alerts.

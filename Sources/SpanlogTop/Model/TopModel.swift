@@ -14,7 +14,7 @@ public final class TopModel {
     private(set) var all: SpanAggregates
     /// What a `/` filter selects, counted from the moment it was set (plus the held spans).
     private(set) var filter: ActiveFilter?
-    private(set) var lines: Ring<HeldLine>
+    private(set) var lines: LineStore
     private(set) var spans: Ring<SpanRecord>
     private var spanPositions: [SpanUID: Int] = [:]
     private(set) var alerts: Ring<AlertRecord>
@@ -48,7 +48,7 @@ public final class TopModel {
     public init(limits: TopLimits = TopLimits()) {
         self.limits = limits
         all = SpanAggregates(keepSeconds: limits.spectrogramSeconds)
-        lines = Ring(capacity: limits.lines)
+        lines = LineStore(lines: limits.lines, bytes: limits.lineBytes)
         spans = Ring(capacity: limits.spans)
         alerts = Ring(capacity: limits.alerts)
         notes = Ring(capacity: 100)
@@ -58,7 +58,7 @@ public final class TopModel {
         switch record {
         case .line(let line):
             linesSeen += 1
-            lines.append(HeldLine(line))
+            lines.append(line)
             advance(to: line.timestamp)
         case .span(let span):
             ingestSpan(span)
@@ -154,12 +154,13 @@ public final class TopModel {
         let members = Set(family(of: span).map(\.span.summary.uid))
         var found: [HeldLine] = []
         var extra = 0
-        lines.reverseScan { line in
-            if line.timestamp < span.start { return false }
-            guard let uid = line.span, members.contains(uid) else { return true }
-            if found.count < limit { found.append(line) } else { extra += 1 }
-            return true
-        }
+        lines.reverseScan(where: { timestamp, uid in
+            if timestamp < span.start { return nil }
+            guard let uid, members.contains(uid) else { return false }
+            if found.count < limit { return true }
+            extra += 1
+            return false
+        }) { found.append($0) }
         found.reverse()
         // Lines of the whole family that ended: what the records count, minus what was found.
         let expected = family(of: span).reduce(0) { $0 + $1.span.lines }

@@ -44,7 +44,7 @@ struct ManualTests {
 
     @Test func everySubcommandAndOptionIsDocumented() throws {
         let page = try String(contentsOfFile: Self.pages[0], encoding: .utf8)
-        let commands = ["run", "tail", "record", "replay", "summary", "markers lint", "rules check", "rules fields", "daemon"]
+        let commands = ["run", "tail", "top", "record", "replay", "summary", "markers lint", "rules check", "rules fields", "daemon"]
         var undocumented: [String] = []
         for command in commands {
             if !page.contains(".Cm \(command)") { undocumented.append(command) }

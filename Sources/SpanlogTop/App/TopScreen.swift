@@ -90,7 +90,8 @@ package final class TopScreen {
         case .escape, .backspace, .left, .character("h"):
             guard stack.count > 1 else { return .none }
             stack.removeLast()
-            return .refresh
+            // The view below kept what it last read: paused, that is what stays on screen.
+            return paused ? .redraw : .refresh
         case .enter, .right, .character("l"):
             return open(read)
         case .character("s"):
@@ -181,8 +182,9 @@ package final class TopScreen {
         case .spectrogram, .help: break
         }
         stack.append(page)
-        // The types view works out figures for the rows that came on screen.
-        if case .types = page { return .refresh }
+        // The types view works out figures for the rows that came on screen (not while paused:
+        // what is drawn then stays what was read).
+        if case .types = page, !paused { return .refresh }
         return .redraw
     }
 

@@ -17,7 +17,7 @@ public struct Glyphs: Sendable {
 
     public static let unicode = Glyphs(bar: "█", barEdge: "▏", ellipsis: "…", failed: "✗", ok: "✓", alert: "!",
                                        treeBranch: "├─", treeLast: "└─", treePipe: "│ ", sortUp: "▲", sortDown: "▼",
-                                       shades: ["░", "▒", "▓", "█", "█"])
+                                       shades: ["·", "░", "▒", "▓", "█"])
     public static let ascii = Glyphs(bar: "#", barEdge: "|", ellipsis: "~", failed: "x", ok: "+", alert: "!",
                                      treeBranch: "|-", treeLast: "`-", treePipe: "| ", sortUp: "^", sortDown: "v",
                                      shades: [".", ":", "+", "*", "#"])

@@ -221,6 +221,7 @@ top_session() { # ROUND: a tmux server of its own per round
     tmux -L "$socket" send-keys -t bench q
     for _ in $(seq 300); do [ -s "$work/session.cpu" ] && break; sleep 0.1; done
     tmux -L "$socket" kill-server 2>/dev/null || true
+    rm -f "/tmp/tmux-$(id -u)/$socket"
     spanlog_cpu >> "$work/t.top"; echo >> "$work/t.top"
 }
 if have tmux; then

@@ -1,7 +1,9 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "spanlog_terminal.h"
 
+#include <errno.h>
 #include <langinfo.h>
+#include <poll.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -114,8 +116,17 @@ void sl_term_size(int *out_rows, int *out_columns) {
 }
 
 int sl_term_read_key(int timeout_ms) {
-    timeout(timeout_ms);
+    /* A terminal that went away (its emulator closed, the ssh connection dropped) makes getch
+     * return at once, for ever: poll tells a hang-up from a timeout. Keys ncurses has read
+     * ahead (the rest of an escape sequence) are taken without waiting. */
+    struct pollfd input = {.fd = STDIN_FILENO, .events = POLLIN};
+    int ready = poll(&input, 1, timeout_ms);
+    if (ready < 0 && errno != EINTR) return SL_KEY_HANGUP;
+    int hung_up = ready > 0 && (input.revents & (POLLHUP | POLLERR | POLLNVAL));
+    timeout(0);
     int key = getch();
+    /* Nothing left to read from a hung-up terminal, or readable yet empty: its input ended. */
+    if (key == ERR && (hung_up || ready > 0)) return SL_KEY_HANGUP;
     switch (key) {
     case ERR: return SL_KEY_NONE;
     case KEY_UP: return SL_KEY_UP;

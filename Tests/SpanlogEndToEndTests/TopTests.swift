@@ -169,6 +169,22 @@ struct TopTests {
         #expect(!shown.contains("SPAN TYPE") && shown.contains("EXIT=0"), "\(shown)")
     }
 
+    @Test func aDamagedCaptureShowsWhatCameBeforeTheDamage() throws {
+        let scratch = try Scratch()
+        let capture = try Self.shop(scratch)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let cut = scratch.path("cut.cap")
+        try bytes.prefix(bytes.count - 40).write(to: URL(fileURLWithPath: cut))
+        let screen = try TerminalScreen(spanlog: ["top", cut])
+        let (met, shown) = screen.waitFor("stopped: ")
+        #expect(met, "\(shown)")
+        #expect(TerminalScreen.row("request", in: shown) != nil, "\(shown)")
+        try screen.send("q")
+        // As replay: 1, a problem in the input, said on stderr once the screen is closed.
+        #expect(screen.exitStatus() == 1)
+        #expect(screen.screen().contains("spanlog top: "), "\(screen.screen())")
+    }
+
     @Test func colourHonoursNoColorAndDumbTerminalsGetTheTable() throws {
         let scratch = try Scratch()
         let capture = try Self.shop(scratch)
@@ -237,6 +253,46 @@ struct TopLiveTests {
         #expect(TerminalScreen.row("job", in: shown)?[1] == "1", "\(shown)")
         try screen.send("q")
         #expect(screen.exitStatus() == 139, "top exits with the command's status, as run does")
+    }
+
+    @Test func aTerminalThatHangsUpEndsTopAndItsCommand() throws {
+        let scratch = try Workspace()
+        try scratch.write("forever.sh", "while true; do echo '>:t:beat::' > /dev/null; echo '<:t:beat::' > /dev/null; sleep 0.05; done\n")
+        let screen = try TerminalScreen(spanlog: ["top", "--", "bash", scratch.path("forever.sh")])
+        let (met, shown) = screen.waitFor { TerminalScreen.row("beat", in: $0) != nil }
+        #expect(met, "\(shown)")
+        let pid = try #require(Self.pid(of: scratch.path("forever.sh")))
+        try screen.hangUp()
+        // top sees the hang-up, stops the command and ends; it does not spin on a dead terminal.
+        let deadline = Date().addingTimeInterval(15)
+        while kill(pid, 0) == 0 && Date() < deadline { usleep(50_000) }
+        #expect(kill(pid, 0) != 0, "spanlog top \(pid) still runs after its terminal hung up")
+        #expect(Self.pid(of: scratch.path("forever.sh")) == nil)
+    }
+
+    @Test func followingARunningProcessAndQuittingLeavesItRunning() throws {
+        let scratch = try Workspace()
+        try scratch.write("worker.sh", """
+            while true; do
+              echo ">:t:tick::" > /dev/null
+              echo "tick"
+              echo "<:t:tick::" > /dev/null
+              sleep 0.02
+            done
+            """)
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: "/bin/bash")
+        worker.arguments = [scratch.path("worker.sh")]
+        worker.standardOutput = FileHandle.nullDevice
+        try worker.run()
+        defer { kill(worker.processIdentifier, SIGKILL); worker.waitUntilExit() }
+        let screen = try TerminalScreen(spanlog: ["top", "--interval", "200ms", "--pid", String(worker.processIdentifier)])
+        let (met, shown) = screen.waitFor { (TerminalScreen.row("tick", in: $0).flatMap { Int($0[1]) } ?? 0) >= 3 }
+        #expect(met, "\(shown)")
+        #expect(shown.contains("tail: pid \(worker.processIdentifier)"), "\(shown)")
+        try screen.send("q")
+        #expect(screen.exitStatus() == 0)
+        #expect(worker.isRunning, "quitting top stops following, not the process")
     }
 
     /// The spanlog top running this script (not another test's).

@@ -33,7 +33,11 @@ package final class TerminalScreen {
         try tmux(["new-session", "-d", "-s", name, "-x", String(columns), "-y", String(rows), "/bin/sh", "-c", script])
     }
 
-    deinit { try? tmux(["kill-server"]) }
+    /// The server goes, and its socket with it; the command sees its terminal hang up.
+    deinit {
+        try? tmux(["kill-server"])
+        unlink("/tmp/tmux-\(getuid())/\(socket)")
+    }
 
     /// What the terminal shows, one string per row (trailing spaces dropped).
     package func screen(withEscapes: Bool = false) -> String {
@@ -43,6 +47,11 @@ package final class TerminalScreen {
     /// Sends keys in tmux's names (`Enter`, `Escape`, `Down`, `C-c`) or literal text with `literal`.
     package func send(_ keys: String..., literal: Bool = false) throws {
         try tmux(["send-keys", "-t", name] + (literal ? ["-l"] : []) + keys)
+    }
+
+    /// Closes the terminal under the command, as a closed window or a lost ssh connection does.
+    package func hangUp() throws {
+        try tmux(["kill-server"])
     }
 
     package func resize(rows: Int, columns: Int) throws {
@@ -97,10 +106,22 @@ package final class TerminalScreen {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Test runners block or ignore SIGTERM and SIGHUP, and what they start inherits that:
+        // tmux, and the command in it, get the defaults back, so that a hang-up is a hang-up.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for signal in [SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([Self.tmuxPath ?? "/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, argv[0]!, &actions, nil, argv, environ)
+        let status = posix_spawn(&pid, argv[0]!, &actions, &attributes, argv, environ)
         guard status == 0 else { throw TerminalScreenError.cannotStartTmux(String(cString: strerror(status))) }
         var exitStatus: Int32 = 0
         while waitpid(pid, &exitStatus, 0) < 0 && errno == EINTR {}

@@ -40,6 +40,7 @@ enum sl_term_key {
     SL_KEY_BACKSPACE = -11,
     SL_KEY_RESIZE = -12,
     SL_KEY_F1 = -13,
+    SL_KEY_HANGUP = -14, /* the terminal is gone */
     SL_KEY_OTHER = -99
 };
 

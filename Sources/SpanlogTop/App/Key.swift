@@ -6,6 +6,8 @@ package enum Key: Equatable {
     case control(Character)
     case up, down, left, right, pageUp, pageDown, home, end
     case enter, backspace, escape, resize, f1
+    /// The terminal went away: nothing can be drawn or read any more.
+    case hangup
     case other
 
     /// From the terminal shim's code; `pending` collects the bytes of a UTF-8 character.
@@ -24,6 +26,7 @@ package enum Key: Equatable {
         case SL_KEY_BACKSPACE.rawValue: self = .backspace
         case SL_KEY_RESIZE.rawValue: self = .resize
         case SL_KEY_F1.rawValue: self = .f1
+        case SL_KEY_HANGUP.rawValue: self = .hangup
         case 27: self = .escape
         case 0..<32: self = .control(Character(Unicode.Scalar(UInt8(code) + 96)))
         case 32..<128: self = .character(Character(Unicode.Scalar(UInt8(code))))

@@ -27,7 +27,10 @@ final class SessionRun: @unchecked Sendable {
             } catch {
                 result = .failure(error)
             }
-            sink.read { model in model.ended = Self.ending(result) }
+            sink.read { model in
+                model.ended = Self.ending(result)
+                if case .failure(let error) = result { model.note(error.description) }
+            }
             lock.lock()
             self.result = result
             lock.unlock()
@@ -67,7 +70,7 @@ final class SessionRun: @unchecked Sendable {
 
     private static func ending(_ result: Result<SessionOutcome, SessionError>) -> String {
         switch result {
-        case .failure(let error): return "stopped: \(error)"
+        case .failure(let error): return SessionStatus.failurePrefix + "\(error)"
         case .success(let outcome):
             guard let status = outcome.commandStatus else { return "ended" }
             if status > 128 { return "command ended by signal \(status - 128)" }

@@ -3,6 +3,8 @@ import SpanlogCore
 /// The session's figures for the two top rows, read from the model at each refresh so that
 /// drawing needs no lock.
 struct SessionStatus {
+    /// How `ended` begins when the session failed.
+    static let failurePrefix = "stopped: "
     var now: Int64 = 0
     var spans = 0
     var failed = 0

@@ -69,8 +69,9 @@ private final class Interactive {
             if let result = shown.finished, !endNoted {
                 endNoted = true
                 // A session that could not start (privileges, a broken rule file) ends top with its
-                // error; a later step's failure stays on the title bar.
-                if case .failure(let error) = result, !hasEnded { throw error }
+                // error. A damaged capture's records before the damage are shown, the damage on
+                // the title bar, as is a later step's failure.
+                if case .failure(let error) = result, !hasEnded, error.kind != .damagedCapture { throw error }
                 hasEnded = true
                 if isCapture, var capture = screen.capture, capture.loading {
                     shown.sink.read { model in

@@ -76,6 +76,7 @@ package final class TopScreen {
     // MARK: Keys
 
     package func handle(_ key: Key, model read: ((TopModel) -> Void) -> Void) -> Command {
+        if key == .hangup { return .quit }
         if prompt != nil { return editPrompt(key, model: read) }
         message = nil
         if case .help = stack.last {
@@ -261,11 +262,13 @@ package final class TopScreen {
         var state: String
         if let capture {
             state = capture.loading ? "reading capture…" : capture.cursor >= capture.end ? "capture end" : "at \(Format.time(capture.cursor)) (+\(Format.duration(capture.cursor - capture.start, glyphs)))"
+            if let ended = status.ended, ended.hasPrefix(SessionStatus.failurePrefix) { state += " · " + ended }
         } else {
             state = status.ended ?? "live"
         }
         if paused { state = "PAUSED · " + state }
-        let right = " " + state + " "
+        // The state keeps at most half the bar; the message row has the whole of a failure.
+        let right = " " + ScreenLine.cut(state, to: max(10, columns / 2 - 2), ellipsis: glyphs.ellipsis) + " "
         var cut = line.truncated(to: max(0, columns - right.unicodeScalars.count), ellipsis: glyphs.ellipsis)
         cut.pad(to: columns - right.unicodeScalars.count)
         cut.append(right, paused ? .selected : .header)

@@ -210,9 +210,20 @@ json_session() {
     RATEWRITER_RUSAGE="$work/writer.cpu" bash -c "TIMEFORMAT='%U %S'; { time '$spanlog' run --format json --no-pty --no-default-rules -- '$work/ratewriter' 1 $top_rate $top_seconds 10 > '$work/top-json.jsonl'; } 2> '$work/session.cpu'"
     spanlog_cpu >> "$work/t.topjson"; echo >> "$work/t.topjson"
 }
+close_inherited_descriptors() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    return 0
+}
 top_session() { # ROUND: a tmux server of its own per round
     local socket="spanlog-bench-$$-$1"
     rm -f "$work/session.cpu"
+    # The tmux server outlives this function: it must not keep descriptors of whoever runs the
+    # benchmark (a test runner waits for its pipes to close), so all but 0-2 are closed first.
+    close_inherited_descriptors
     tmux -L "$socket" -f /dev/null new-session -d -s bench -x 200 -y 60 \
         "env RATEWRITER_RUSAGE='$work/writer.cpu' bash -c \"TIMEFORMAT='%U %S'; { time '$spanlog' top --no-pty --no-default-rules -- '$work/ratewriter' 1 $top_rate $top_seconds 10; } 2> '$work/session.cpu.tmp'; mv '$work/session.cpu.tmp' '$work/session.cpu'\"; sleep 600" \
         < /dev/null > /dev/null 2>&1
@@ -226,7 +237,7 @@ top_session() { # ROUND: a tmux server of its own per round
 }
 if have tmux; then
     : > "$work/t.topjson"; : > "$work/t.top"; : > "$work/top.lost"
-    for round in $(seq "$rounds"); do json_session; top_session "$round"; done
+    for round in $(seq "$rounds"); do json_session; (top_session "$round"); done
     json_cpu=$(median < "$work/t.topjson") top_cpu=$(median < "$work/t.top")
     row "spanlog top in a 200x60 terminal, $top_rate lines/s into $((top_rate / 10)) spans/s: spanlog CPU s (run --format json > /dev/null / top; ratio), events lost by top" \
         "$json_cpu / $top_cpu; $(awk -v j="$json_cpu" -v t="$top_cpu" 'BEGIN { printf "%.2f", t / j }'); $(sort -n "$work/top.lost" | tail -1)"

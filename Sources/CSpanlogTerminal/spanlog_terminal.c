@@ -106,8 +106,6 @@ int sl_term_utf8(void) {
     return codeset != NULL && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
 }
 
-int sl_term_has_color(void) { return colors_on; }
-
 void sl_term_size(int *out_rows, int *out_columns) {
     int height = 0, width = 0;
     getmaxyx(stdscr, height, width);

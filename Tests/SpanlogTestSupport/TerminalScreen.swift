@@ -94,8 +94,8 @@ package final class TerminalScreen {
         return Int32(shown[range.upperBound...].prefix { $0.isNumber })
     }
 
-    /// Runs tmux and waits for it. Spawned and reaped here, not through Foundation's Process:
-    /// the server that `new-session` forks keeps the descriptors Process watches for the end.
+    /// Runs tmux and waits for it. Spawned and reaped here, not through Foundation's Process,
+    /// which would wait for the server `new-session` forks to close what it inherited.
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out").path
@@ -118,7 +118,12 @@ package final class TerminalScreen {
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([Self.tmuxPath ?? "/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments).map { strdup($0) } + [nil]
+        // Nothing else of the test runner's either: the tmux server outlives this call, and
+        // would keep the descriptors Foundation's Process watches for other tests' commands. A
+        // shell closes them in the child (listing them here would race the runner's threads).
+        let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done 2>/dev/null; exec \"$@\""
+        let tmux = [Self.tmuxPath ?? "/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments
+        let argv = (["/bin/bash", "-c", closeInherited, "bash"] + tmux).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, argv[0]!, &actions, &attributes, argv, environ)

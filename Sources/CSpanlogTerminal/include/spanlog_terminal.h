@@ -58,8 +58,6 @@ int sl_term_start(int color);
 void sl_term_stop(void);
 /* Whether the locale's characters are UTF-8 (box and block characters can be drawn). */
 int sl_term_utf8(void);
-/* Colours in use (1) or not (0). */
-int sl_term_has_color(void);
 
 void sl_term_size(int *out_rows, int *out_columns);
 /* Waits up to `timeout_ms` for a key (0: do not wait). */

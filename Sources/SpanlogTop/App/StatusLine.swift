@@ -14,7 +14,6 @@ struct SessionStatus {
     var openSpans = 0
     var stats = EngineStats()
     var markerErrors = 0
-    var linesNoLongerHeld = 0
     var filter: String?
     var filterSince: Int64?
     var filterSeeded = 0
@@ -34,7 +33,6 @@ struct SessionStatus {
         stats = model.stats
         openSpans = max(0, stats.spansStarted - stats.spansEnded)
         markerErrors = max(model.markerErrors, stats.markerErrors)
-        linesNoLongerHeld = model.linesNoLongerHeld
         if let filter = model.filter {
             self.filter = filter.condition.text
             filterSince = filter.since

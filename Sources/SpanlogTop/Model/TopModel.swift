@@ -23,7 +23,6 @@ public final class TopModel {
 
     /// The engine's counters, live (the session hands them over) and final (the stats record).
     public var stats = EngineStats()
-    public private(set) var counters = ProcessorCounters()
     /// Warnings and notices, newest last.
     private(set) var notes: Ring<String>
     public private(set) var markerErrors = 0
@@ -77,7 +76,6 @@ public final class TopModel {
             }
         case .stats(let record):
             stats = record.stats
-            counters = record.counters
         case .summary:
             break
         }

@@ -7,6 +7,8 @@ struct SpanListView {
     private(set) var recent: [SpanRecord] = []
     private(set) var cursor = ListCursor()
     private var selectedUID: SpanUID?
+    /// How many ended spans of all paths the model holds, for the empty list's message.
+    private var heldLimit = 0
 
     init(tags: [String]) {
         self.tags = tags
@@ -23,6 +25,7 @@ struct SpanListView {
     }
 
     mutating func refresh(from model: TopModel, context: ViewContext) {
+        heldLimit = model.limits.spans
         slowest = model.slowestSpans(of: tags)
         recent = model.recentSpans(of: tags, limit: 500)
         let all = entries
@@ -51,7 +54,7 @@ struct SpanListView {
         var lines = [header(context: context)]
         let all = entries
         guard !all.isEmpty else {
-            lines.append(ScreenLine("  No span of \(title) is held (the last \(Format.count(20_000)) spans of all paths are).", .dim))
+            lines.append(ScreenLine("  No span of \(title) is held (the last \(Format.count(heldLimit)) spans of all paths are).", .dim))
             return lines
         }
         let visible = visibleRows(context)

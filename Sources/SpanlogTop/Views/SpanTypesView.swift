@@ -20,9 +20,6 @@ struct SpanTypesView {
             }
         }
 
-        /// Name of the column for `--sort` and the help.
-        var key: String { self == .rate ? "rate" : title.lowercased().replacingOccurrences(of: " ", with: "-") }
-
         static let width = 9
     }
 
@@ -46,8 +43,6 @@ struct SpanTypesView {
     private(set) var cursor = ListCursor()
     /// The path under the cursor, kept across refreshes as rows move.
     private var selectedTags: [String]?
-    /// Spans and rate of every path together, for the title.
-    private(set) var total: (spans: Int, failed: Int, alerts: Int, rate: Double?) = (0, 0, 0, nil)
 
     var selected: Row? { rows.indices.contains(cursor.selected) ? rows[cursor.selected] : nil }
 
@@ -80,8 +75,6 @@ struct SpanTypesView {
                 rows[position].rate = aggregates.rate(index, now: model.now, since: first, window: window)
             }
         }
-        total = (aggregates.spans, aggregates.failed, aggregates.alerts,
-                 aggregates.rate(nil, now: model.now, since: first, window: window))
         selectedTags = selected?.tags
     }
 

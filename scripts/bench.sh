@@ -223,9 +223,11 @@ top_session() { # ROUND: a tmux server of its own per round
     rm -f "$work/session.cpu"
     # The tmux server outlives this function: it must not keep descriptors of whoever runs the
     # benchmark (a test runner waits for its pipes to close), so all but 0-2 are closed first.
+    # Nothing waits in the pane after top: the server ends with it, even where the caller's
+    # blocked signals would keep a waiting pane (and so the server) alive through kill-server.
     close_inherited_descriptors
     tmux -L "$socket" -f /dev/null new-session -d -s bench -x 200 -y 60 \
-        "env RATEWRITER_RUSAGE='$work/writer.cpu' bash -c \"TIMEFORMAT='%U %S'; { time '$spanlog' top --no-pty --no-default-rules -- '$work/ratewriter' 1 $top_rate $top_seconds 10; } 2> '$work/session.cpu.tmp'; mv '$work/session.cpu.tmp' '$work/session.cpu'\"; sleep 600" \
+        "env RATEWRITER_RUSAGE='$work/writer.cpu' bash -c \"TIMEFORMAT='%U %S'; { time '$spanlog' top --no-pty --no-default-rules -- '$work/ratewriter' 1 $top_rate $top_seconds 10; } 2> '$work/session.cpu.tmp'; mv '$work/session.cpu.tmp' '$work/session.cpu'\"" \
         < /dev/null > /dev/null 2>&1
     for _ in $(seq 600); do tmux -L "$socket" capture-pane -p -t bench 2>/dev/null | grep -q "command exited" && break; sleep 0.1; done
     tmux -L "$socket" capture-pane -p -t bench | grep -o "lost events [0-9,]*" | tr -d , | awk '{ print $3 }' >> "$work/top.lost"

@@ -53,21 +53,11 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .customLong("show-marker-errors"), help: .hidden)
     var showMarkerErrors = false
 
-    @Option(help: "Close spans open longer than this (for example 30s or 500ms), when that time has passed; they end as 'timeout' and fail.")
-    var spanTimeout: String?
-
-    @Option(help: "At most this many spans are kept open; beyond it the oldest are closed, ending as 'evicted'.")
-    var maxOpenSpans = EngineConfiguration.defaultMaxOpenSpans
-
-    @Option(help: "Lines longer than this many bytes are cut and marked truncated.")
-    var maxLineBytes = EngineConfiguration.defaultMaxLineBytes
+    @OptionGroup var engine: EngineOptions
 
     func validate() throws {
         for output in outputs {
             do { _ = try OutputSpec(parsing: output) } catch { throw ValidationError("--output: \(error).") }
-        }
-        if let spanTimeout, DurationParser.nanoseconds(spanTimeout) == nil {
-            throw ValidationError("--span-timeout '\(spanTimeout)' is not a duration; write it like 500ms, 30s or 2m.")
         }
         if journaldSpans && !resolvedOutputs.contains(.journald) {
             throw ValidationError("--journald-spans applies to the journald output; add --journald.")
@@ -75,13 +65,11 @@ struct OutputOptions: ParsableArguments {
         if group && !resolvedOutputs.contains(where: { if case .text = $0 { true } else { false } }) {
             throw ValidationError("--group applies to the text view; add --output text, or drop --group.")
         }
-        if maxOpenSpans < 1 { throw ValidationError("--max-open-spans must be at least 1.") }
         if let statsd {
             do { _ = try OutputSpec(parsing: "statsd:" + statsd) } catch { throw ValidationError("--statsd: \(error).") }
         }
         _ = try AnalyticsArguments.filter(filter)
         _ = try AnalyticsArguments.interval(summaryEvery, option: "--summary-every")
-        if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be at least 1.") }
     }
 
     /// `--output`s plus the short form; the text view on standard output when none is named.
@@ -106,9 +94,7 @@ struct OutputOptions: ParsableArguments {
         configuration.outputs = resolvedOutputs
         configuration.textStyle = TextViewStyle(grouped: group, color: color)
         configuration.journaldSpans = journaldSpans
-        configuration.engine.maxLineBytes = maxLineBytes
-        configuration.engine.maxOpenSpans = maxOpenSpans
-        configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
+        engine.apply(to: &configuration)
         configuration.engine.reportMarkerErrors = !quietMarkerErrors
         // Both were checked by validate().
         configuration.filter = try? AnalyticsArguments.filter(filter)

@@ -15,11 +15,7 @@ struct RecordCommand: ParsableCommand {
     @OptionGroup var targets: TargetOptions
     @OptionGroup var capture: CaptureOptions
 
-    @Flag(help: "With a command: give it pipes instead of two pseudo-terminals.")
-    var noPty = false
-
-    @Option(help: "After Ctrl-C or SIGTERM, which go to the command's process group, kill it (SIGKILL) if it still runs after this many seconds.")
-    var killAfter: Double = 5
+    @OptionGroup var commandOptions: CommandOptions
 
     @Argument(parsing: .postTerminator, help: "A command to run and record, after '--'.")
     var command: [String] = []
@@ -30,9 +26,9 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         var configuration = SessionConfiguration(
-            source: command.isEmpty ? .targets(targets.selection) : .command(command, usePty: !noPty))
+            source: command.isEmpty ? .targets(targets.selection) : commandOptions.source(command))
         capture.apply(to: &configuration)
-        configuration.killAfter = killAfter
+        configuration.killAfter = commandOptions.killAfter
         configuration.outputs = []
         configuration.captureTo = file
         let outcome = try SessionLauncher.run(configuration, command: "record")

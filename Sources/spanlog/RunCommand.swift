@@ -17,15 +17,11 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var rules: RuleOptions
     @OptionGroup var capture: CaptureOptions
 
-    @Flag(help: "Give the command pipes instead of two pseudo-terminals for stdout and stderr.")
-    var noPty = false
-
     @Option(name: [.customShort("w"), .customLong("write")],
             help: "Also record the raw events to this capture file (as 'spanlog record' does).")
     var write: String?
 
-    @Option(help: "After Ctrl-C or SIGTERM, which go to the command's process group, kill it (SIGKILL) if it still runs after this many seconds.")
-    var killAfter: Double = 5
+    @OptionGroup var commandOptions: CommandOptions
 
     @Argument(parsing: .postTerminator, help: "The command to run, after '--'.")
     var command: [String] = []
@@ -35,11 +31,11 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = SessionConfiguration(source: .command(command, usePty: !noPty))
+        var configuration = SessionConfiguration(source: commandOptions.source(command))
         output.apply(to: &configuration)
         rules.apply(to: &configuration)
         capture.apply(to: &configuration)
-        configuration.killAfter = killAfter
+        configuration.killAfter = commandOptions.killAfter
         configuration.captureTo = write
         let outcome = try SessionLauncher.run(configuration, command: "run")
         throw ExitCode(outcome.commandStatus ?? 0)

@@ -42,24 +42,12 @@ struct TopCommand: ParsableCommand {
     @Option(help: "Colours: auto (unless NO_COLOR is set or TERM=dumb), always or never.")
     var color: TextViewStyle.ColorChoice = .auto
 
-    @Option(help: "Close spans open longer than this (for example 30s); they end as 'timeout'.")
-    var spanTimeout: String?
-
-    @Option(help: "At most this many spans are kept open; beyond it the oldest are closed, ending as 'evicted'.")
-    var maxOpenSpans = EngineConfiguration.defaultMaxOpenSpans
-
-    @Option(help: "Lines longer than this many bytes are cut and marked truncated.")
-    var maxLineBytes = EngineConfiguration.defaultMaxLineBytes
-
-    @Flag(help: "Give the command pipes instead of two pseudo-terminals for stdout and stderr.")
-    var noPty = false
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var commandOptions: CommandOptions
 
     @Option(name: [.customShort("w"), .customLong("write")],
             help: "Also record the raw events to this capture file.")
     var write: String?
-
-    @Option(help: "After quitting, kill a command still running this many seconds after it was told to stop.")
-    var killAfter: Double = 5
 
     @Argument(parsing: .postTerminator, help: "The command to run, after '--'.")
     var command: [String] = []
@@ -84,11 +72,6 @@ struct TopCommand: ParsableCommand {
                 throw ValidationError("\(option) '\(value)' is not a duration of at least 10ms; write it like 500ms or 2s.")
             }
         }
-        if let spanTimeout, DurationParser.nanoseconds(spanTimeout) == nil {
-            throw ValidationError("--span-timeout '\(spanTimeout)' is not a duration; write it like 500ms, 30s or 2m.")
-        }
-        if maxOpenSpans < 1 { throw ValidationError("--max-open-spans must be at least 1.") }
-        if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be at least 1.") }
         _ = try AnalyticsArguments.filter(filter)
     }
 
@@ -99,9 +82,9 @@ struct TopCommand: ParsableCommand {
             configuration = SessionConfiguration(source: .capture(path: file))
             options.source = "capture: \((file as NSString).lastPathComponent)"
         } else if !command.isEmpty {
-            configuration = SessionConfiguration(source: .command(command, usePty: !noPty))
+            configuration = SessionConfiguration(source: commandOptions.source(command))
             options.source = "run: " + command.joined(separator: " ")
-            configuration.killAfter = killAfter
+            configuration.killAfter = commandOptions.killAfter
         } else {
             configuration = SessionConfiguration(source: .targets(targets.selection))
             options.source = "tail: " + targets.selection.summary
@@ -112,9 +95,7 @@ struct TopCommand: ParsableCommand {
         }
         rules.apply(to: &configuration)
         configuration.filter = try? AnalyticsArguments.filter(filter)
-        configuration.engine.maxLineBytes = maxLineBytes
-        configuration.engine.maxOpenSpans = maxOpenSpans
-        configuration.engine.spanTimeout = spanTimeout.flatMap(DurationParser.nanoseconds)
+        engine.apply(to: &configuration)
         configuration.environment = ProcessInfo.processInfo.environment
         options.refreshInterval = Int64(clamping: DurationParser.nanoseconds(interval) ?? 1_000_000_000)
         options.step = Int64(clamping: DurationParser.nanoseconds(step) ?? 1_000_000_000)

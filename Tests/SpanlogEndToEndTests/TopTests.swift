@@ -231,7 +231,7 @@ struct TopLiveTests {
         try screen.send("Enter", "Enter")
         (met, shown) = screen.waitFor("Lines (1)")
         #expect(met, "\(shown)")
-        #expect(shown.contains(" out clobber "), "its line, without the escape sequences:\n\(shown)")
+        #expect(shown.contains(" out \\e[2J\\e[Hclobber "), "its line, its escape sequences shown as the text view shows them:\n\(shown)")
         // A stop signal to spanlog: the command gets it, the terminal comes back.
         let pid = try #require(Self.pid(of: scratch.path("serve.sh")))
         kill(pid, SIGTERM)

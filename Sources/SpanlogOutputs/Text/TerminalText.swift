@@ -3,7 +3,7 @@ import SpanlogCore
 /// Bytes on their way to a terminal or a text file: the text outputs' buffer, their styles
 /// (only when colour is on), and the escaping that keeps what traced programs wrote from
 /// acting on the terminal.
-final class TerminalText {
+package final class TerminalText {
     let buffer = ByteBuffer()
     let color: Bool
 
@@ -146,5 +146,34 @@ final class TerminalText {
         buffer.append(style.escape)
         body()
         buffer.append("\u{1B}[0m")
+    }
+}
+
+/// The text view's own writing of times, span labels, arguments and traced programs' text, as
+/// strings without colour: `spanlog top` draws its screen from the same pieces, so both show
+/// a span, a line and an escape sequence the same way.
+extension TerminalText {
+    private static func plain(_ write: (TerminalText) -> Void) -> String {
+        let text = TerminalText(color: false)
+        write(text)
+        return text.buffer.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `12:00:05.123`, UTC.
+    package static func timeOfDay(_ nanoseconds: Int64) -> String { plain { $0.appendTime(nanoseconds) } }
+
+    /// `checkout#1b`.
+    package static func spanLabel(_ span: SpanSummary) -> String { plain { $0.appendSpanLabel(span) } }
+
+    /// `user=42 path=/home`.
+    package static func args(_ args: MarkerArgs) -> String { plain { $0.appendArgs(args) } }
+
+    /// A name or message from a traced program (a command name, a path), escaped.
+    package static func escaped(_ string: String) -> String { plain { $0.appendEscaped(string) } }
+
+    /// A line's text as the text view shows it: colour sequences dropped, other control bytes
+    /// escaped (`\e[2J`), tabs kept.
+    package static func lineText(_ bytes: [UInt8]) -> String {
+        plain { text in bytes.withUnsafeBufferPointer { text.appendEscaped(bytes: $0, keepingTabs: true, droppingColors: true) } }
     }
 }

@@ -8,7 +8,7 @@ public enum TerminalStyle: Int32, Sendable {
 
 /// One row of the screen: runs of text, each in a style. Widths count Unicode scalars: what
 /// spanlog draws itself is one column per scalar, and a traced program's text is cleaned of
-/// control characters first (`DisplayText`).
+/// control characters first, as the text view escapes them (`Format.line`).
 public struct ScreenLine: Sendable, Equatable {
     public struct Run: Sendable, Equatable {
         public var text: String

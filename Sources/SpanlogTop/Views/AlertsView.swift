@@ -43,7 +43,7 @@ struct AlertsView {
             line.append(ScreenLine.cut(alert.rule, to: 23, ellipsis: context.glyphs.ellipsis), style(.normal), columns: 24)
             line.append(ScreenLine.cut(Format.label(alert.span.summary), to: 21, ellipsis: context.glyphs.ellipsis),
                         style(.cyan), columns: 22)
-            var message = DisplayText.clean(Array(alert.message.utf8))
+            var message = Format.text(alert.message)
             if alert.suppressed > 0 { message += " (+\(alert.suppressed) throttled)" }
             line.append(message, style(.normal))
             lines.append(line.truncated(to: context.columns, ellipsis: context.glyphs.ellipsis))

@@ -51,7 +51,7 @@ struct SpanDetailView {
         title.append("  ")
         title.append(outcome + (reasons.isEmpty ? "" : " (" + reasons.joined(separator: ", ") + ")"), outcomeStyle)
         title.append("  " + Format.duration(span.durationNanoseconds, glyphs), .bold)
-        title.append("  \(span.comm)[\(span.pid)] thread \(span.tid)  started \(Format.time(span.start))")
+        title.append("  \(Format.text(span.comm))[\(span.pid)] thread \(span.tid)  started \(Format.time(span.start))")
         lines.append(title.truncated(to: context.columns, ellipsis: glyphs.ellipsis))
         let args = Format.args(of: span)
         if !args.isEmpty { lines.append(ScreenLine(" args: " + args)) }
@@ -91,7 +91,7 @@ struct SpanDetailView {
             for alert in alerts {
                 var line = ScreenLine("   \(Format.time(alert.timestamp)) ")
                 line.append(alert.priority.name.uppercased(), Format.priorityStyle(alert.priority))
-                line.append(" \(alert.rule): " + DisplayText.clean(Array(alert.message.utf8)))
+                line.append(" \(alert.rule): " + Format.text(alert.message))
                 lines.append(line.truncated(to: context.columns, ellipsis: glyphs.ellipsis))
             }
         }
@@ -129,10 +129,10 @@ struct SpanDetailView {
             let stream: String = switch line.stream {
             case .stdout: "out"
             case .stderr: "err"
-            case .file: DisplayText.clean(Array((line.path ?? "file").utf8))
+            case .file: Format.text(line.path ?? "file")
             }
             row.append(" " + stream + " ", .dim)
-            row.append(DisplayText.clean(line.text), Format.levelStyle(line.level))
+            row.append(Format.line(line.text), Format.levelStyle(line.level))
             if line.truncated { row.append(" [truncated]", .yellow) }
             lines.append(row.truncated(to: context.columns, ellipsis: glyphs.ellipsis))
         }

@@ -81,7 +81,7 @@ struct SpanListView {
         let (outcome, outcomeStyle) = Format.outcome(span)
         line.append("  ")
         line.append(outcome + (span.alerts > 0 ? " " + context.glyphs.alert : ""), style(outcomeStyle), columns: 10)
-        line.append("\(span.comm)[\(span.pid)]", style(.normal), columns: 18)
+        line.append("\(Format.text(span.comm))[\(span.pid)]", style(.normal), columns: 18)
         line.append(String(span.summary.id), style(.normal), columns: 8)
         line.append(Format.args(of: span), style(.normal))
         return line.truncated(to: context.columns, ellipsis: context.glyphs.ellipsis)

@@ -1,4 +1,5 @@
 import SpanlogCore
+import SpanlogOutputs
 
 /// What a view draws with: the room it has and the characters the terminal can show.
 struct ViewContext {
@@ -32,21 +33,14 @@ enum Format {
         return String((perSecond * 10).rounded() / 10)
     }
 
-    /// Time of day, UTC, to the millisecond (as the text view writes it).
+    /// Time of day, UTC, to the millisecond, as the text view writes it (to the second: the
+    /// title bar).
     static func time(_ nanoseconds: Int64, millisecond: Bool = true) -> String {
-        let millisOfDay = ((nanoseconds / 1_000_000) % 86_400_000 + 86_400_000) % 86_400_000
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(two(millisOfDay / 3_600_000)):\(two(millisOfDay / 60_000 % 60)):\(two(millisOfDay / 1000 % 60))"
-        if millisecond {
-            let millis = millisOfDay % 1000
-            text += "." + (millis < 100 ? "0" : "") + two(millis)
-        }
-        return text
+        let text = TerminalText.timeOfDay(nanoseconds)
+        return millisecond ? text : String(text.prefix(8))
     }
 
-    static func args(_ args: MarkerArgs) -> String {
-        DisplayText.clean(Array(args.map { "\($0.name)=\($0.value)" }.joined(separator: " ").utf8))
-    }
+    static func args(_ args: MarkerArgs) -> String { TerminalText.args(args) }
 
     /// `enter args -> exit args`, as the text view shows them.
     static func args(of span: SpanRecord) -> String {
@@ -56,6 +50,20 @@ enum Format {
         return enter.isEmpty ? "-> " + exit : enter + " -> " + exit
     }
 
+    /// `checkout#1b`, as the text view labels spans.
+    static func label(_ span: SpanSummary) -> String { TerminalText.spanLabel(span) }
+
+    /// A name or message a traced program may have had a hand in (a command name, a path, an
+    /// alert's message), escaped as the text view escapes it.
+    static func text(_ string: String) -> String { TerminalText.escaped(string) }
+
+    /// A line's text as the text view shows it (colour sequences dropped, other control bytes
+    /// escaped), its tabs as spaces: a tab would move the terminal's cursor past the widths
+    /// the views count.
+    static func line(_ bytes: [UInt8]) -> String {
+        TerminalText.lineText(bytes).replacingOccurrences(of: "\t", with: "    ")
+    }
+
     static func outcome(_ span: SpanRecord) -> (String, TerminalStyle) {
         let outcome = span.outcome
         switch outcome.verdict {
@@ -63,11 +71,6 @@ enum Format {
         case .failed: return ("failed", .red)
         case .unfinished: return (span.endReason.rawValue.replacingOccurrences(of: "_", with: " "), .yellow)
         }
-    }
-
-    /// `checkout#1b`: the path and the span's number, as the text view labels spans.
-    static func label(_ span: SpanSummary) -> String {
-        DisplayText.clean(Array(span.displayName.utf8)) + "#" + String(span.uid.sequence, radix: 16)
     }
 
     static func levelStyle(_ level: LogLevel?) -> TerminalStyle {

@@ -80,10 +80,12 @@ struct TopScreenTests {
         #expect(screen.frame().text != before)
     }
 
-    @Test func displayTextKeepsEscapesAndControlsOffTheScreen() {
-        #expect(DisplayText.clean(Array("\u{1B}[2J\u{1B}[Hred \u{1B}[31mtext\u{1B}[0m".utf8)) == "red text")
-        #expect(DisplayText.clean(Array("a\tb\u{07}c\u{1B}]0;title\u{07}d".utf8)) == "a    b^Gcd")
-        #expect(DisplayText.clean([0x66, 0xFF, 0x67]) == "f\u{FFFD}g")
-        #expect(DisplayText.clean(Array("x\u{9B}31my".utf8)) == "x^?31my")
+    /// A line is escaped as the text view escapes it: colours dropped, other escape sequences and
+    /// controls shown, never acted on.
+    @Test func linesKeepEscapesAndControlsOffTheScreen() {
+        #expect(Format.line(Array("\u{1B}[2J\u{1B}[Hred \u{1B}[31mtext\u{1B}[0m".utf8)) == "\\e[2J\\e[Hred text")
+        #expect(Format.line(Array("a\tb\u{07}c\u{1B}]0;title\u{07}d".utf8)) == "a    b\\x07c\\e]0;title\\x07d")
+        #expect(Format.line([0x66, 0xFF, 0x67]) == "f\u{FFFD}g")
+        #expect(Format.line(Array("x\u{9B}31my".utf8)) == "x\\u{9b}31my")
     }
 }

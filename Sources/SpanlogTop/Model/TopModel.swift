@@ -149,7 +149,8 @@ public final class TopModel {
         if let slow = slowSpans[span.summary.uid], slow.record.end == span.end {
             return (slow.lines, slow.linesNotKept)
         }
-        let members = Set(family(of: span).map(\.span.summary.uid))
+        let family = family(of: span)
+        let members = Set(family.map(\.span.summary.uid))
         var found: [HeldLine] = []
         var extra = 0
         lines.reverseScan(where: { timestamp, uid in
@@ -161,7 +162,7 @@ public final class TopModel {
         }) { found.append($0) }
         found.reverse()
         // Lines of the whole family that ended: what the records count, minus what was found.
-        let expected = family(of: span).reduce(0) { $0 + $1.span.lines }
+        let expected = family.reduce(0) { $0 + $1.span.lines }
         return (found, max(extra, expected - found.count))
     }
 

@@ -84,7 +84,8 @@ struct SpanDetailView {
             lines.append(line)
         }
 
-        let alerts = model.alerts.elements.filter { alert in family.contains { $0.span.summary.uid == alert.span.summary.uid } }
+        let members = Set(family.map(\.span.summary.uid))
+        let alerts = model.alerts.elements.filter { members.contains($0.span.summary.uid) }
         if !alerts.isEmpty {
             lines.append(ScreenLine())
             lines.append(ScreenLine(" Alerts (\(alerts.count))", .bold))

@@ -127,12 +127,8 @@ struct OTLPEncoder {
 
     mutating func appendSpan(_ span: SpanRecord, to buffer: ByteBuffer) {
         let trace = span.summary.trace
-        buffer.append("{\"traceId\":\"")
-        buffer.appendHex16(trace.traceHigh)
-        buffer.appendHex16(trace.traceLow)
-        buffer.append("\",\"spanId\":\"")
-        buffer.appendHex16(trace.spanID)
-        buffer.append("\"")
+        buffer.append("{")
+        Self.appendTraceAndSpanID(trace, to: buffer)
         if trace.parentSpanID != 0 {
             buffer.append(",\"parentSpanId\":\"")
             buffer.appendHex16(trace.parentSpanID)
@@ -287,7 +283,13 @@ struct OTLPEncoder {
 
     private func appendIDs(_ trace: TraceContext, to buffer: ByteBuffer) {
         guard trace.spanID != 0 else { return }
-        buffer.append(",\"traceId\":\"")
+        buffer.append(",")
+        Self.appendTraceAndSpanID(trace, to: buffer)
+    }
+
+    /// `"traceId":"…","spanId":"…"`, in OTLP/JSON's hex.
+    private static func appendTraceAndSpanID(_ trace: TraceContext, to buffer: ByteBuffer) {
+        buffer.append("\"traceId\":\"")
         buffer.appendHex16(trace.traceHigh)
         buffer.appendHex16(trace.traceLow)
         buffer.append("\",\"spanId\":\"")

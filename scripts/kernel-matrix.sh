@@ -28,7 +28,14 @@ for argument in "$@"; do
 done
 [ ${#series[@]} -gt 0 ] || series=(6.1 6.12 6.16 7.3)
 
+# Where skips must not pass silently (CI, SPANLOG_REQUIRE_KERNEL=1), a matrix that cannot run fails.
+required=0
+if [ "${CI:-}" = true ] || [ "${SPANLOG_REQUIRE_KERNEL:-}" = 1 ]; then required=1; fi
 if [ "$(id -u)" -ne 0 ]; then
+    if [ $required = 1 ]; then
+        echo "kernel-matrix: FAILED: needs root to boot kernels with this machine's root filesystem, and CI=true or SPANLOG_REQUIRE_KERNEL=1 forbids skipping it" >&2
+        exit 1
+    fi
     echo "kernel-matrix: skipped: needs root to boot kernels with this machine's root filesystem" >&2
     exit 0
 fi
@@ -44,9 +51,9 @@ spanlog=$snapshot/spanlog
 bash scripts/kernel-matrix/setup-host.sh > /dev/null
 export VMRUN_VIRTIOFSD=${VMRUN_VIRTIOFSD:-/usr/local/libexec/vmrun/virtiofsd}
 if [ $quick = 1 ]; then
-    filter='KernelLoadTests|CollectorTests/seedExample|CollectorTests/writevPwrite|CollectorTests/numericSpans|MarkerWriteTests/aWriteJustOverOneSlot|CaptureRuleTests/aScriptsPlumbing|SpanIOTests'
+    filter='RequiredKernelSupportTests/kernelTestsRunWhereTheyMust|KernelLoadTests|CollectorTests/seedExample|CollectorTests/writevPwrite|CollectorTests/numericSpans|MarkerWriteTests/aWriteJustOverOneSlot|CaptureRuleTests/aScriptsPlumbing|SpanIOTests'
 else
-    filter='KernelLoadTests|CollectorTests/seedExample|CollectorTests/pythonThreads|CollectorTests/writevPwrite|CollectorTests/thirtyTwoBit|CollectorTests/numericSpans|CollectorTests/sigterm|MarkerWriteTests|CaptureRuleTests|SpanIOTests'
+    filter='RequiredKernelSupportTests/kernelTestsRunWhereTheyMust|KernelLoadTests|CollectorTests/seedExample|CollectorTests/pythonThreads|CollectorTests/writevPwrite|CollectorTests/thirtyTwoBit|CollectorTests/numericSpans|CollectorTests/sigterm|MarkerWriteTests|CaptureRuleTests|SpanIOTests'
 fi
 
 # Inside the guest: what the loader picks, then the tests once per attach mode.
@@ -56,7 +63,8 @@ $spanlog run --verbose -- true 2>&1 | sed -n 's/^spanlog: kernel [^;]*; /MATRIX 
 for mode in fexit tracepoint; do
     start=\$(date +%s)
     # The test binary itself: swift test would evaluate the package again inside the guest.
-    SPANLOG_TEST_CAPTURE_OPTIONS="--attach \$mode" NO_COLOR=1 timeout 900 $tests --testing-library swift-testing \
+    # A kernel test that would skip in a guest fails there (RequiredKernelSupportTests).
+    SPANLOG_REQUIRE_KERNEL=1 SPANLOG_TEST_CAPTURE_OPTIONS="--attach \$mode" NO_COLOR=1 timeout 900 $tests --testing-library swift-testing \
         --filter '$filter' > /run/matrix-\$mode.log 2>&1
     status=\$?
     summary=\$(sed 's/\x1b\[[0-9;]*m//g' /run/matrix-\$mode.log | grep -E 'Test run with' | tail -1 | sed 's/^.*Test run with //')

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
@@ -130,14 +131,34 @@ int sl_open_pty(int *master_fd, int *slave_fd)
 }
 
 static volatile sig_atomic_t pending_signal;
-static volatile sig_atomic_t pending_hangups;
+/* SIGHUPs not yet taken, and in the top bit whether taking them has ended (the session judged
+ * its last event). One atomic word, so each SIGHUP is either taken by the poll loop or, once
+ * taking has ended, reported by the handler itself: never both, never neither. */
+#define HANGUPS_CLOSED 0x40000000
+static volatile int hangup_state;
+static volatile uint64_t first_hangup_ns;
+static const char *volatile late_hangup_message;
 static volatile pid_t forward_pid;
 
 static void on_signal(int number)
 {
     if (number == SIGHUP) {
-        /* SIGHUP asks for a reload (rules, the service's config); it stops nothing. */
-        pending_hangups++;
+        /* SIGHUP asks for a reload (rules, the service's config); it stops nothing. The moment
+         * is read here, not when the poll loop gets to it: the reload applies from then on. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t expected = 0;
+        __atomic_compare_exchange_n(&first_hangup_ns, &expected,
+                                    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec, 0,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        int before = __atomic_fetch_add(&hangup_state, 1, __ATOMIC_SEQ_CST);
+        const char *message = late_hangup_message;
+        if ((before & HANGUPS_CLOSED) && message != NULL) {
+            int saved = errno;
+            ssize_t ignored = write(STDERR_FILENO, message, strlen(message));
+            (void)ignored;
+            errno = saved;
+        }
         return;
     }
     pending_signal = number;
@@ -149,6 +170,8 @@ static void on_signal(int number)
 void sl_install_signal_handlers(pid_t forward_to)
 {
     forward_pid = forward_to;
+    /* A new session takes SIGHUPs again (an earlier one in this process closed them). */
+    __atomic_store_n(&hangup_state, 0, __ATOMIC_SEQ_CST);
     struct sigaction action;
     memset(&action, 0, sizeof(action));
     action.sa_handler = on_signal;
@@ -171,9 +194,19 @@ int sl_pending_signal(void)
     return pending_signal;
 }
 
-int sl_take_hangups(void)
+int sl_take_hangups(uint64_t *first_monotonic_ns)
 {
-    int count = pending_hangups;
-    pending_hangups = 0;
+    int count = __atomic_exchange_n(&hangup_state, 0, __ATOMIC_SEQ_CST) & ~HANGUPS_CLOSED;
+    uint64_t first = __atomic_exchange_n(&first_hangup_ns, 0, __ATOMIC_SEQ_CST);
+    if (count > 0 && first_monotonic_ns != NULL)
+        *first_monotonic_ns = first;
+    return count;
+}
+
+int sl_close_hangups(const char *late_message)
+{
+    late_hangup_message = late_message;
+    int count = __atomic_fetch_or(&hangup_state, HANGUPS_CLOSED, __ATOMIC_SEQ_CST) & ~HANGUPS_CLOSED;
+    __atomic_store_n(&first_hangup_ns, 0, __ATOMIC_SEQ_CST);
     return count;
 }

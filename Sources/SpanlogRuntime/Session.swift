@@ -33,7 +33,8 @@ public final class Session {
         if let selection = configuration.rules, producesRecords {
             let ruleSet = try Self.loadRules(selection)
             notify(.rulesLoaded(count: ruleSet.rules.count, warnings: ruleSet.warnings.map(\.description)))
-            let evaluator = RuleEvaluator(ruleSet)
+            // A live session reloads on SIGHUP, so its rules keep their stage even when none are loaded yet.
+            let evaluator = RuleEvaluator(ruleSet, reloadable: configuration.source.isLive)
             rules = evaluator
             processors.append(evaluator)
         }
@@ -89,15 +90,18 @@ public final class Session {
         }
     }
 
-    /// SIGHUP: loads the rules again; a broken set is reported and the running one kept.
-    private func reloadRules(_ engine: Engine?) {
+    /// SIGHUP: loads the rules again; a broken set is reported and the running one kept. The new
+    /// set judges the events from the moment the signal arrived, on the kernel's clock: spans
+    /// that ended and lines written before it, still on their way, keep the rules then in force.
+    private func reloadRules(_ request: ReloadRequest, _ engine: Engine?) {
         guard let evaluator = rules, let current = configuration.rules else { return }
+        let moment = wallOffset + Int64(request.monotonic)
         let problems: [String]
         let summary: String
         do {
             let selection = try configuration.reloadRules?() ?? current
             let ruleSet = try Self.loadRules(selection)
-            evaluator.replace(ruleSet)
+            evaluator.replace(ruleSet, from: moment)
             notify(.rulesReloaded(count: ruleSet.rules.count, warnings: ruleSet.warnings.map(\.description)))
             return
         } catch {
@@ -106,7 +110,7 @@ public final class Session {
         }
         notify(.rulesNotReloaded(errors: problems))
         engine?.outputs.emit(.warning(WarningRecord(
-            timestamp: wallOffset + Int64(KernelClock.now()), kind: .rulesNotReloaded,
+            timestamp: moment, kind: .rulesNotReloaded,
             message: "\(summary); the previous rules keep running",
             details: [("first_error", .string(problems.first ?? summary))])))
     }
@@ -225,7 +229,7 @@ public final class Session {
             do {
                 try child.release(commandName: command[0], passThrough: engine == nil)
             } catch {
-                finish(collector, capture)
+                finish(collector, engine, capture)
                 throw error
             }
             var status: Int32?
@@ -251,7 +255,7 @@ public final class Session {
                 return false
             }
             if engine == nil { child.waitForOutput(timeout: 1) }
-            finish(collector, capture)
+            finish(collector, engine, capture)
             result = outcome(engine)
             result.commandStatus = status
         } else {
@@ -259,7 +263,7 @@ public final class Session {
             targets?.traceRunning(collector)
             notify(.capturing(targets?.summary ?? ""))
             poll(collector, engine, capture) { SignalWatch.pending != nil || outputsGone }
-            finish(collector, capture)
+            finish(collector, engine, capture)
             result = outcome(engine)
         }
         if let capture {
@@ -288,14 +292,19 @@ public final class Session {
                 engine.flush(now: now > Self.ringSlack ? now - Self.ringSlack : 0)
             }
             capture?.flush()
-            if SignalWatch.takeReloadRequest() { reloadRules(engine) }
+            if let request = SignalWatch.takeReloadRequest() { reloadRules(request, engine) }
             configuration.onPoll?()
         }
     }
 
-    /// Drains the kernel (the final `stop` event ends the engine) and closes the capture.
-    private func finish(_ collector: Collector, _ capture: CaptureFileWriter?) {
+    /// Drains the kernel (the final `stop` event ends the engine) and closes the capture. A
+    /// SIGHUP that came with the stop still reloads, for the events drained after its moment.
+    private func finish(_ collector: Collector, _ engine: Engine?, _ capture: CaptureFileWriter?) {
+        collector.drain()
+        if let request = SignalWatch.takeReloadRequest() { reloadRules(request, engine) }
         collector.stop()
+        let late = SignalWatch.closeReloadRequests(reportOnStderr: configuration.reportsLateReloadsOnStderr && rules != nil)
+        if rules != nil, late > 0 { notify(.reloadAfterLastEvent) }
         capture?.close()
         let stats = collector.stats
         if stats.unresolvedFileWrites > 0 || stats.malformedSamples > 0 {

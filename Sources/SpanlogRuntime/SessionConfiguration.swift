@@ -13,6 +13,12 @@ public struct SessionConfiguration {
         case command([String], usePty: Bool)
         /// Follow processes that run already, or start later, until a signal stops the session.
         case targets(TargetSelection)
+
+        /// Live sources follow the kernel (and reload their rules on SIGHUP); a capture is history.
+        public var isLive: Bool {
+            if case .capture = self { return false }
+            return true
+        }
     }
 
     public var source: Source
@@ -46,6 +52,9 @@ public struct SessionConfiguration {
     public var onLiveTick: ((EngineStats, Int64) -> Void)?
     /// SIGHUP: the rules to load now (the service reads its config file again); nil: `rules`.
     public var reloadRules: (() throws(SessionError) -> RuleSelection)?
+    /// A SIGHUP that comes after the session judged its last event is said on stderr (the
+    /// command line), or not at all (a full-screen view, where it would tear the screen).
+    public var reportsLateReloadsOnStderr = true
 
     public init(source: Source) {
         self.source = source

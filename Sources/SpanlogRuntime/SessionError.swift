@@ -61,4 +61,9 @@ public enum SessionNotice: Sendable, Equatable {
     case rulesReloaded(count: Int, warnings: [String])
     /// SIGHUP: the new rules have errors; the ones loaded before keep running.
     case rulesNotReloaded(errors: [String])
+    /// SIGHUP after the session had judged its last event (it came during the final drain): no
+    /// event is left for new rules, so none were loaded.
+    case reloadAfterLastEvent
+
+    public static let reloadAfterLastEventText = "SIGHUP came while stopping, after the last event was judged: the rules were not reloaded"
 }

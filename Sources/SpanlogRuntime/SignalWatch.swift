@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSpanlogProcess
+import SpanlogCollector
 
 /// SIGINT and SIGTERM only set a flag that the poll loop reads; SIGHUP asks for a reload; a
 /// closed output pipe is an error on the write (EPIPE), not a signal that kills spanlog.
@@ -21,8 +22,31 @@ enum SignalWatch {
         return number == 0 ? nil : number
     }
 
-    /// Whether a SIGHUP arrived since the last call.
-    static func takeReloadRequest() -> Bool {
-        sl_take_hangups() > 0
+    /// The SIGHUPs that arrived since the last call, and the kernel clock's time when the
+    /// first of them did; nil when none did.
+    static func takeReloadRequest() -> ReloadRequest? {
+        var first: UInt64 = 0
+        let count = sl_take_hangups(&first)
+        // No moment when a SIGHUP landed between the handler's two steps: it came just now.
+        return count > 0 ? ReloadRequest(signals: Int(count), monotonic: first != 0 ? first : KernelClock.now()) : nil
     }
+}
+
+extension SignalWatch {
+    /// Ends taking SIGHUPs (the session judged its last event): gives the count of those that
+    /// came since the last take; a later one is reported by the handler, on stderr when
+    /// `reportOnStderr`, so every SIGHUP is either taken or reported.
+    static func closeReloadRequests(reportOnStderr: Bool) -> Int {
+        Int(sl_close_hangups(reportOnStderr ? lateHangupMessage.utf8Start : nil))
+    }
+
+    private static let lateHangupMessage: StaticString =
+        "spanlog: SIGHUP came while stopping, after the last event was judged: the rules were not reloaded\n"
+}
+
+/// SIGHUPs taken together by one poll: one reload, in force from the first one's moment.
+struct ReloadRequest {
+    var signals: Int
+    /// CLOCK_MONOTONIC nanoseconds, the clock of the kernel's event timestamps.
+    var monotonic: UInt64
 }

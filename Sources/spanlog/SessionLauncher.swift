@@ -31,6 +31,8 @@ enum SessionLauncher {
             case .rulesNotReloaded(let errors):
                 for error in errors { printError(error) }
                 printError("spanlog: the new rules were not loaded (\(Wording.count(errors.count, "problem")) above); the previous rules keep running")
+            case .reloadAfterLastEvent:
+                printError("spanlog: \(SessionNotice.reloadAfterLastEventText)")
             }
         }
         do {

@@ -88,4 +88,66 @@ struct RuleLiveTests {
         #expect(alerts.first?["message"] as? String == "job ended")
         #expect(records.contains { $0["type"] as? String == "warning" && $0["kind"] as? String == "rules_not_reloaded" })
     }
+    /// The reload's faults, in one traced script that signals spanlog itself (its parent) and
+    /// waits for what spanlog says on stderr: a rule file saved half-way, then two SIGHUPs in
+    /// quick succession. At each moment exactly one rule set is in force: no span is judged by
+    /// both, none by neither, and each outcome is reported once.
+    @Test func aHalfWrittenRuleFileAndTwoQuickSighupsLeaveOneRuleSetInForceAtEachMoment() throws {
+        let workspace = try Workspace()
+        let ws = workspace.url.path
+        try workspace.write("rules.yaml", "- rule: first\n  condition: span.tags = job\n  output: \"first %span.enter_arg.n\"\n")
+        try workspace.write("job.sh", """
+            wait_for() { for _ in $(seq 400); do grep -q "$1" \(ws)/spanlog.err && return 0; sleep 0.025; done; echo "timeout: $1" >&2; exit 1; }
+            span() { echo ">:t:job:n=$1:" > /dev/null; echo "job $1"; echo "<:t:job::" > /dev/null; }
+            span 1
+            # An editor's save that is not atomic: SIGHUP while the file holds half a rule.
+            printf -- '- rule: second\\n  condition: span.tags =' > \(ws)/rules.yaml
+            kill -HUP $PPID
+            wait_for 'previous rules keep running'
+            span 2
+            printf -- '- rule: second\\n  condition: span.tags = job\\n  output: "second %%span.enter_arg.n"\\n' > \(ws)/rules.yaml
+            kill -HUP $PPID; kill -HUP $PPID
+            wait_for 'rules reloaded'
+            span 3
+            """)
+        let status = try workspace.runTool("/bin/sh", ["-c", """
+            \(SpanlogBinary.url.path) run --no-pty --rules \(ws)/rules.yaml --format json -- /bin/bash \(ws)/job.sh \
+                > \(ws)/out.jsonl 2> \(ws)/spanlog.err
+            """])
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(stderr)")
+        let records = jsonRecords((try? String(contentsOfFile: workspace.path("out.jsonl"), encoding: .utf8)) ?? "")
+        let alerts = records.filter { $0["type"] as? String == "alert" }.compactMap { $0["message"] as? String }
+        #expect(alerts == ["first 1", "first 2", "second 3"], "\(stderr)")
+        #expect(stderr.components(separatedBy: "previous rules keep running").count - 1 == 1, "\(stderr)")
+        #expect(records.filter { $0["kind"] as? String == "rules_not_reloaded" }.count == 1)
+        #expect(stderr.contains("rules.yaml:1:3: error:"), "the half-written file's error names its place: \(stderr)")
+        // Two signals taken in one poll reload once; taken in two, twice: never more.
+        let reloads = stderr.components(separatedBy: "rules reloaded (1 rule)").count - 1
+        #expect((1...2).contains(reloads), "\(stderr)")
+    }
+
+    /// SIGHUP during the final drain after SIGTERM: the reload is taken with the drain (its new
+    /// rules judge what was drained after its moment) or, arriving after the last event, is
+    /// said to be too late; either way once, and the session still ends with its stats.
+    @Test func aSighupDuringTheFinalDrainIsReportedOnceAndLosesNothing() throws {
+        let workspace = try Workspace()
+        let ws = workspace.url.path
+        try workspace.write("rules.yaml", "- rule: first\n  condition: span.tags = job\n  output: first\n")
+        let status = try workspace.runTool("/bin/bash", ["-c", """
+            wait_for() { for _ in $(seq 400); do grep -q "$1" \(ws)/spanlog.err && return 0; sleep 0.025; done; echo "timeout: $1" >&2; return 1; }
+            \(SpanlogBinary.url.path) tail --comm spanlog-no-such --rules \(ws)/rules.yaml --format json \
+                > \(ws)/out.jsonl 2> \(ws)/spanlog.err & spanlog=$!
+            wait_for capturing
+            kill -TERM $spanlog; kill -HUP $spanlog
+            wait $spanlog
+            """])
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(stderr)")
+        let reported = stderr.components(separatedBy: "rules reloaded").count - 1
+            + stderr.components(separatedBy: "SIGHUP came while stopping").count - 1
+        #expect(reported == 1, "\(stderr)")
+        let records = jsonRecords((try? String(contentsOfFile: workspace.path("out.jsonl"), encoding: .utf8)) ?? "")
+        #expect(records.last?["type"] as? String == "stats")
+    }
 }

@@ -245,3 +245,26 @@ package final class Background {
         return process.terminationStatus
     }
 }
+
+/// Where a skip is not allowed: CI (`CI=true`) and runs that ask for it
+/// (`SPANLOG_REQUIRE_KERNEL=1`, which the kernel matrix sets in its guests). There a test that
+/// would skip for want of root, BTF or a tool fails the run with the reason instead, as
+/// cilium/ebpf fails a skip where the feature must exist; a developer without root still gets
+/// skips with reasons.
+package enum SkipPolicy {
+    package static let skipsFail: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["CI"] == "true" || environment["SPANLOG_REQUIRE_KERNEL"] == "1"
+    }()
+
+    /// Records an issue for each reason given, when skips must fail.
+    package static func require(_ reasons: [(what: String, reason: String?)], sourceLocation: SourceLocation = #_sourceLocation) {
+        guard skipsFail else { return }
+        for (what, reason) in reasons {
+            if let reason {
+                Issue.record("\(what) would be skipped where they must run (CI=true or SPANLOG_REQUIRE_KERNEL=1): \(reason)",
+                             sourceLocation: sourceLocation)
+            }
+        }
+    }
+}

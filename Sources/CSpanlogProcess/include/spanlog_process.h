@@ -4,6 +4,7 @@
 #ifndef SPANLOG_PROCESS_H
 #define SPANLOG_PROCESS_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Starts `path` with `argv` in a child that first waits until sl_release_child() is called,
@@ -26,7 +27,13 @@ int sl_open_pty(int *master_fd, int *slave_fd);
 void sl_install_signal_handlers(pid_t forward_to);
 /* The last stopping signal received (SIGINT or SIGTERM), or 0. */
 int sl_pending_signal(void);
-/* SIGHUPs received since the last call. */
-int sl_take_hangups(void);
+/* SIGHUPs received since the last call; when there were any, `*first_monotonic_ns` is the
+ * CLOCK_MONOTONIC time (the clock BPF programs stamp events with) at which the first of them
+ * arrived, so a reload can take effect at that moment on the event clock. */
+int sl_take_hangups(uint64_t *first_monotonic_ns);
+/* Ends taking SIGHUPs: returns those that came since the last take; each later one is reported
+ * by the handler writing `late_message` (a string that lives forever, or NULL: not reported)
+ * to stderr. */
+int sl_close_hangups(const char *late_message);
 
 #endif

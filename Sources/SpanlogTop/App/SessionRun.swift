@@ -65,6 +65,7 @@ final class SessionRun: @unchecked Sendable {
         case .rulesLoaded(_, let warnings): warnings.last
         case .rulesReloaded(let count, _): "rules reloaded (\(Wording.count(count, "rule")))"
         case .rulesNotReloaded(let errors): "the new rules were not loaded (\(Wording.count(errors.count, "problem"))); the previous rules keep running"
+        case .reloadAfterLastEvent: SessionNotice.reloadAfterLastEventText
         }
     }
 

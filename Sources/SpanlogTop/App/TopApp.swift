@@ -33,6 +33,7 @@ public enum TopApp {
                                fix: "use --batch")
         }
         defer { terminal.stop() }
+        configuration.reportsLateReloadsOnStderr = false
         let interactive = Interactive(configuration: configuration, options: options, terminal: terminal)
         return try interactive.run()
     }

@@ -226,4 +226,117 @@ final class RuleHarness {
         harness.stop()
         #expect(harness.output.alerts.map(\.rule) == ["any_span"])
     }
+    // MARK: A reload takes effect at its moment on the event clock
+
+    static let reloaded = """
+        - rule: second
+          condition: span.tags = job
+          output: "%span.tags ended"
+        - rule: second_line
+          when: line
+          condition: line.text contains oops
+          output: "line rule"
+        """
+
+    /// The wall-clock time of the harness's clock at `ms`.
+    static func wall(ms: UInt64) -> Int64 { RuleHarness.offset + 1_000_000_000 + Int64(ms) * 1_000_000 }
+
+    @Test func eventsOlderThanTheReloadAreJudgedByTheRulesThenInForceThoughTheyArriveAfterIt() throws {
+        let harness = try RuleHarness("""
+            - rule: first
+              condition: span.tags = job
+              output: "%span.tags ended"
+            - rule: first_line
+              when: line
+              condition: line.text contains oops
+              output: "line rule"
+            """)
+        // The reload was taken at 500 ms while the events below still waited in the ring buffer:
+        // everything stamped before 500 ms reaches the evaluator after it.
+        harness.evaluator.replace(try RuleSet.load([RuleSource(name: "new.yaml", text: Self.reloaded)]),
+                                  from: Self.wall(ms: 500))
+        harness.at(ms: 100)
+        harness.marker(">:t:job::")
+        harness.write("oops before")
+        harness.at(ms: 499)
+        harness.marker("<:t:job::")
+        harness.at(ms: 501)
+        harness.marker(">:t:job::")
+        harness.write("oops after")
+        harness.marker("<:t:job::")
+        harness.stop()
+        #expect(harness.output.alerts.map(\.rule) == ["first_line", "first", "second_line", "second"])
+        #expect(harness.output.alerts.map(\.timestamp) == [Self.wall(ms: 100), Self.wall(ms: 499),
+                                                            Self.wall(ms: 501), Self.wall(ms: 501)])
+    }
+
+    @Test func aLineBegunBeforeTheReloadIsJudgedByTheOldRulesWhenItEndsAfter() throws {
+        let harness = try RuleHarness("""
+            - rule: first_line
+              when: line
+              condition: line.text contains oops
+              output: "old"
+            """)
+        harness.marker(">:p:work::")
+        harness.at(ms: 100)
+        harness.engine.process(.write(WriteEvent(timestamp: 1_100_000_000, pid: 10, tid: 10, fd: 1, target: .stdout,
+                                                 bytes: Array("oops, half a line".utf8)[...])))
+        harness.evaluator.replace(try RuleSet.load([RuleSource(name: "new.yaml", text: Self.reloaded)]),
+                                  from: Self.wall(ms: 200))
+        harness.at(ms: 300)
+        harness.write(" and its end")
+        harness.write("oops, a line after")
+        harness.stop()
+        #expect(harness.output.alerts.map(\.rule) == ["first_line", "second_line"])
+    }
+
+    @Test func inFlightRulesHaveTheirLastLookAtTheMomentOfTheReload() throws {
+        let harness = try RuleHarness("""
+            - rule: stuck_old
+              when: {span_open_longer_than: 1s}
+              condition: span.tags = job
+              output: "old"
+            """)
+        harness.marker(">:t:job::")
+        harness.tick(ms: 900)
+        // Past the limit at 1,000 ms, reloaded at 1,050 ms; no check ran in between.
+        harness.evaluator.replace(try RuleSet.load([RuleSource(name: "new.yaml", text: """
+            - rule: stuck_new
+              when: {span_open_longer_than: 5s}
+              condition: span.tags = job
+              output: "new"
+            """)]), from: Self.wall(ms: 1_050))
+        harness.tick(ms: 1_200)
+        harness.tick(ms: 6_200)
+        harness.stop()
+        #expect(harness.output.alerts.map(\.rule) == ["stuck_old", "stuck_new"])
+        #expect(harness.output.alerts.first?.timestamp == Self.wall(ms: 1_050))
+    }
+
+    @Test func whatAReplacedRuleSetThrottledIsReportedWhenItRetires() throws {
+        let harness = try RuleHarness("""
+            - rule: noisy
+              condition: span.tags = job
+              output: "%span.tags"
+              throttle: 1/1h
+            """)
+        for ms: UInt64 in [10, 20, 30] {
+            harness.at(ms: ms)
+            harness.marker(">:t:job::")
+            harness.marker("<:t:job::")
+        }
+        harness.evaluator.replace(try RuleSet.load([]), from: Self.wall(ms: 100))
+        // The replaced set is kept for a minute of event time, then retires.
+        harness.tick(ms: 100 + UInt64(RuleEvaluator.replacedRulesKept / 1_000_000))
+        let suppressed = harness.output.warnings.filter { $0.kind == .alertsSuppressed }
+        #expect(suppressed.map(\.message) == ["rule noisy: 2 alerts throttled after the last one shown"])
+        harness.stop()
+        #expect(harness.output.warnings.filter { $0.kind == .alertsSuppressed }.count == 1, "reported once")
+    }
+
+    @Test func aReloadedEmptySetKeepsItsPlaceSoALaterReloadSeesEveryRecord() throws {
+        let evaluator = RuleEvaluator(try RuleSet.load([]), reloadable: true)
+        #expect(!evaluator.passesEverything)
+        #expect(RuleEvaluator(try RuleSet.load([])).passesEverything)
+    }
 }

@@ -91,6 +91,12 @@ public final class Collector {
         }
     }
 
+    /// The command names of the processes running now (spanlog's own left out).
+    public static func runningCommandNames() -> Set<String> {
+        let own = getpid()
+        return Set(ProcFS.allPids().lazy.filter { $0 != own }.compactMap { ProcFS.comm(of: $0) })
+    }
+
     /// Registers a child that spanlog started itself and that has not exec'd yet, with the
     /// stdout and stderr spanlog gave it.
     public func traceSpawned(pid: Int32, comm: String, stdout: FileIdentity?, stderr: FileIdentity?) {

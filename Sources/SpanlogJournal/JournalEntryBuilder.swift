@@ -6,12 +6,19 @@ struct JournalEntryBuilder {
     /// Also send an entry when a span ends (`--journald-spans`).
     var includeSpans = false
 
+    /// When it happened (the write, the span's end), in microseconds since the epoch as
+    /// journald's own timestamps: journald stamps an entry when it receives it, and replaces a
+    /// `_SOURCE_REALTIME_TIMESTAMP` that a client sends, so an entry that waited (journald away
+    /// or behind) carries its own time here.
+    static func microseconds(_ wallNanoseconds: Int64) -> String { String(wallNanoseconds / 1000) }
+
     func entry(for record: Record) -> JournalEntry? {
         var entry = JournalEntry()
         switch record {
         case .line(let line):
             entry.add("MESSAGE", bytes: line.text)
             entry.add("MESSAGE_ID", JournalMessageID.line)
+            entry.add("SPANLOG_TIMESTAMP", Self.microseconds(line.timestamp))
             entry.add("PRIORITY", String(Self.priority(of: line.level)))
             entry.add("SYSLOG_IDENTIFIER", line.comm)
             entry.add("SYSLOG_PID", String(line.pid))
@@ -26,6 +33,7 @@ struct JournalEntryBuilder {
             let outcome = span.outcome
             entry.add("MESSAGE", Self.spanMessage(span, outcome))
             entry.add("MESSAGE_ID", JournalMessageID.spanEnd)
+            entry.add("SPANLOG_TIMESTAMP", Self.microseconds(span.end))
             // Failed: warning; never ended (evicted, still open at the end): notice; ok: info.
             entry.add("PRIORITY", outcome.failed ? "4" : outcome.finished ? "6" : "5")
             addSpanRecord(span, to: &entry)
@@ -36,6 +44,7 @@ struct JournalEntryBuilder {
         case .alert(let alert):
             entry.add("MESSAGE", alert.message)
             entry.add("MESSAGE_ID", JournalMessageID.alert)
+            entry.add("SPANLOG_TIMESTAMP", Self.microseconds(alert.timestamp))
             entry.add("PRIORITY", String(alert.priority.syslogValue))
             entry.add("SPANLOG_RULE", alert.rule)
             entry.add("SPANLOG_TRIGGER", alert.trigger.rawValue)
@@ -48,6 +57,7 @@ struct JournalEntryBuilder {
         case .warning(let warning):
             entry.add("MESSAGE", "spanlog: \(warning.kind.rawValue): \(warning.message)")
             entry.add("MESSAGE_ID", JournalMessageID.warning)
+            entry.add("SPANLOG_TIMESTAMP", Self.microseconds(warning.timestamp))
             entry.add("PRIORITY", "4")
             entry.add("SPANLOG_WARNING", warning.kind.rawValue)
             if let pid = warning.pid { entry.add("OBJECT_PID", String(pid)) }

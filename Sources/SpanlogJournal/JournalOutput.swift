@@ -75,6 +75,12 @@ public final class JournalOutput: RecordSink {
         if credentialSocket >= 0 { close(credentialSocket) }
     }
 
+    /// Before the final stats record: what still waits gets one last try, and what journald does
+    /// not take is counted lost now, so that the stats and the text view's last lines say so.
+    public func settle() {
+        finish()
+    }
+
     public func finish() {
         if waiting.count > waitingHead {
             available = true  // one last try, whatever the last probe said
@@ -108,8 +114,13 @@ public final class JournalOutput: RecordSink {
         switch -result {
         case ...0:
             return true
-        case ECONNREFUSED, ENOENT, ECONNRESET, ENOTCONN, EAGAIN, ENOBUFS:
-            // Nobody listens, or journald cannot keep up: hold it, try again later.
+        case EAGAIN, ENOBUFS:
+            // journald runs but its socket queue is full: hold it, try again shortly.
+            markAway(because: "journald is not keeping up (its socket queue is full: \(String(cString: strerror(-result))))",
+                     advice: "raise its queue (sysctl net.unix.max_dgram_qlen) or its rate limit (docs/journald.md)")
+            return false
+        case ECONNREFUSED, ENOENT, ECONNRESET, ENOTCONN:
+            // Nobody listens: hold it, try again later.
             markAway(because: "journald does not accept entries (\(String(cString: strerror(-result))))")
             return false
         default:
@@ -137,9 +148,9 @@ public final class JournalOutput: RecordSink {
         return result
     }
 
-    private func markAway(because reason: String) {
+    private func markAway(because reason: String, advice: String = "start systemd-journald") {
         if available {
-            health.notice(.unavailable("\(reason); entries wait (up to \(Self.waitingLimit)) and are delivered when it is back — start systemd-journald"))
+            health.notice(.unavailable("\(reason); entries wait (up to \(Self.waitingLimit)) and are delivered when it takes them — \(advice)"))
         }
         available = false
         nextProbe = MonotonicClock.now() + 100_000_000

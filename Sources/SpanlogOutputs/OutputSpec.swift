@@ -10,6 +10,15 @@ public enum OutputSpec: Equatable, Sendable, CustomStringConvertible {
     case statsd(address: String)
     case otlp(OTLPEndpoint)
 
+    /// Whether it writes records as text or JSON, to the terminal or a file (not a journal,
+    /// a metrics daemon or a collector).
+    public var writesRecordsAsText: Bool {
+        switch self {
+        case .text, .json: true
+        case .journald, .statsd, .otlp: false
+        }
+    }
+
     /// Parses `text`, `text:PATH`, `json`, `json:PATH`, `journald`, `statsd:HOST:PORT`.
     public init(parsing word: String) throws(OutputError) {
         if word == "journald" {

@@ -41,7 +41,7 @@ enum DefaultRules {
         - rule: span_reported_failure
           desc: A span's exit marker says it failed (status 500 or more, an error argument, ok/success false; docs/markers.md).
           condition: span.failure contains exit_status
-          output: "%span.tags reported failure on exit (status=%span.exit_arg.status) (%proc.name[%proc.pid] %span.uid)"
+          output: "%span.tags reported failure on exit (%span.exit_failure) (%proc.name[%proc.pid] %span.uid)"
           priority: error
           throttle: {rate: 10/1m, key: span.tags}
 

@@ -73,6 +73,7 @@ public enum FieldCatalog {
         Entry(name: "span.io.written_bytes", type: "number", description: "With --span-io: bytes it wrote through any descriptor (markers and lines included)."),
         Entry(name: "span.io.reads", type: "number", description: "With --span-io: read system calls it made; span.io.writes likewise."),
         Entry(name: "span.outcome", type: "keyword", description: "ok, failed or unfinished: failed when the exit marker reports failure, error lines were written in it or its descendants, or it was abandoned or timed out; unfinished when it has not ended (or was evicted) and shows no failure."),
+        Entry(name: "span.exit_failure", type: "string", description: "The exit argument that reported the failure, as name=value (error=timeout, status=503, ok=false); missing when the exit marker reported none."),
         Entry(name: "span.failure", type: "string", description: "Why it failed, comma-separated: exit_status, error_lines, abandoned, timeout; missing when it did not."),
         Entry(name: "span.end_reason", type: "keyword", description: "How it ended: exit_marker, abandoned, timeout, evicted, or still_open."),
         Entry(name: "span.alerts", type: "number", description: "Alerts line and in-flight rules raised on it so far (span-end rules see those of earlier rules, not their own)."),
@@ -123,6 +124,10 @@ public enum FieldCatalog {
             resolved.keywords = SpanOutcome.Verdict.allCases.map(\.rawValue)
             resolved.keywordsWhileOpen = [SpanOutcome.Verdict.failed.rawValue, SpanOutcome.Verdict.unfinished.rawValue]
             return resolved
+        case "span.exit_failure":
+            return text(.string) { subject in
+                SpanOutcome.exitFailureArgument(subject.span.exitArgs).map { "\($0.name)=\($0.value)" }
+            }
         case "span.failure":
             return text(.string) { subject in
                 let reasons = subject.span.outcome.reasons

@@ -151,21 +151,27 @@ struct RuleSetLoader {
                 continue
             }
             if node("enabled")?.bool == false { continue }
-            guard let conditionNode = node("condition"), let conditionText = conditionNode.string else {
+            // Every mistake of a rule is reported, not only its first: `broken` keeps it out of
+            // the set while the rest of its entry is still checked.
+            var broken = false
+            let conditionNode = node("condition"), conditionText = conditionNode?.string
+            if conditionText == nil {
                 diagnostics.append(RuleDiagnostic(.error, at: entry.location, "rule '\(entry.name)' needs a 'condition:'"))
-                continue
+                broken = true
             }
-            guard let outputNode = node("output"), let outputText = outputNode.string else {
+            let outputNode = node("output"), outputText = outputNode?.string
+            if outputText == nil {
                 diagnostics.append(RuleDiagnostic(.error, at: entry.location, "rule '\(entry.name)' needs an 'output:' (the alert's message, with %fields)"))
-                continue
+                broken = true
             }
             var priority = AlertPriority.warning
             if let priorityNode = node("priority") {
-                guard let name = priorityNode.string, let parsed = AlertPriority(name: name) else {
+                if let name = priorityNode.string, let parsed = AlertPriority(name: name) {
+                    priority = parsed
+                } else {
                     report(.error, priorityNode, file, "unknown priority '\(priorityNode.string ?? "")'; use emergency, alert, critical, error, warning, notice, informational or debug")
-                    continue
+                    broken = true
                 }
-                priority = parsed
             }
             var trigger = AlertTrigger.spanEnd
             var openLongerThan: Int64 = 0
@@ -175,15 +181,16 @@ struct RuleSetLoader {
                 case .scalar(let scalar) where scalar.string == "line": trigger = .line
                 case .mapping(let mapping) where mapping.count == 1 && mapping.keys.first?.string == "span_open_longer_than":
                     let value = mapping.values.first!
-                    guard let text = value.string, let nanoseconds = DurationParser.nanoseconds(text), nanoseconds > 0 else {
-                        report(.error, value, file, "span_open_longer_than takes a duration such as 500ms, 2s or 1m, not '\(value.string ?? "")'")
-                        continue
-                    }
                     trigger = .inFlight
-                    openLongerThan = Int64(nanoseconds)
+                    if let text = value.string, let nanoseconds = DurationParser.nanoseconds(text), nanoseconds > 0 {
+                        openLongerThan = Int64(nanoseconds)
+                    } else {
+                        report(.error, value, file, "span_open_longer_than takes a duration such as 500ms, 2s or 1m, not '\(value.string ?? "")'")
+                        broken = true
+                    }
                 default:
                     report(.error, when, file, "'when' is span_end, line, or {span_open_longer_than: DURATION}")
-                    continue
+                    broken = true
                 }
             }
             var throttle: ThrottleSpec?
@@ -195,32 +202,41 @@ struct RuleSetLoader {
                     keyNode = mapping["key"]
                     for key in mapping.keys where !["rate", "key"].contains(key.string ?? "") {
                         report(.error, key, file, "unknown key '\(key.string ?? "")' in throttle; it takes rate and key")
+                        broken = true
                     }
                 }
-                guard let rateText = rateNode?.string, let rate = ThrottleSpec.parse(rateText) else {
+                var spec: ThrottleSpec?
+                if let rateText = rateNode?.string, let rate = ThrottleSpec.parse(rateText) {
+                    spec = ThrottleSpec(limit: rate.limit, window: rate.window, key: nil)
+                } else {
                     report(.error, rateNode ?? throttleNode, file, "bad throttle '\(rateNode?.string ?? "")'; write N/WINDOW, for example 1/10s or 100/1m")
-                    continue
+                    broken = true
                 }
-                var spec = ThrottleSpec(limit: rate.limit, window: rate.window, key: nil)
                 if let keyNode {
-                    guard let keyName = keyNode.string, let field = FieldCatalog.resolve(keyName),
-                          !field.needsLine || trigger == .line else {
+                    if let keyName = keyNode.string, let field = FieldCatalog.resolve(keyName), !field.needsLine || trigger == .line {
+                        spec?.key = field
+                    } else {
                         report(.error, keyNode, file, "throttle key '\(keyNode.string ?? "")' is not a field this rule sees ('spanlog rules fields' lists them)")
-                        continue
+                        broken = true
                     }
-                    spec.key = field
                 }
                 throttle = spec
             }
 
-            var compiler = ConditionCompiler(macros: macros, lists: resolvedLists, trigger: trigger)
-            let condition = compiler.compile(conditionText, origin: origin(conditionNode, file, entry.sourceLines))
-            diagnostics += compiler.diagnostics
-            usedMacros.formUnion(compiler.usedMacros)
-            usedLists.formUnion(compiler.usedLists)
-            let output = OutputTemplate.compile(outputText, origin: origin(outputNode, file, entry.sourceLines),
+            var condition: Predicate?
+            if let conditionNode, let conditionText {
+                var compiler = ConditionCompiler(macros: macros, lists: resolvedLists, trigger: trigger)
+                condition = compiler.compile(conditionText, origin: origin(conditionNode, file, entry.sourceLines))
+                diagnostics += compiler.diagnostics
+                usedMacros.formUnion(compiler.usedMacros)
+                usedLists.formUnion(compiler.usedLists)
+            }
+            var output: OutputTemplate?
+            if let outputNode, let outputText {
+                output = OutputTemplate.compile(outputText, origin: origin(outputNode, file, entry.sourceLines),
                                                 trigger: trigger, diagnostics: &diagnostics)
-            guard let condition, let output else { continue }
+            }
+            guard !broken, let condition, let output else { continue }
             compiled.append(Rule(name: entry.name, description: node("desc")?.string ?? "", priority: priority,
                                  trigger: trigger, openLongerThan: openLongerThan, location: entry.location,
                                  condition: condition, output: output, throttle: throttle))

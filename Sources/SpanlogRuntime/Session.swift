@@ -62,9 +62,11 @@ public final class Session {
                 case .closed where channel.isStandardOutput:
                     return  // a reader that stopped reading (`| head`): not an error
                 case .closed:
-                    notify(.outputFailed(name: channel.name, reason: "its reader closed it"))
+                    notify(.outputFailed(name: channel.name, reason: "its reader closed it",
+                                         othersContinue: Self.othersWork(besides: channel, in: channels)))
                 case .writeFailed(let reason), .unavailable(let reason):
-                    notify(.outputFailed(name: channel.name, reason: reason))
+                    notify(.outputFailed(name: channel.name, reason: reason,
+                                         othersContinue: Self.othersWork(besides: channel, in: channels)))
                 }
             }
         }
@@ -120,16 +122,39 @@ public final class Session {
         var engine = configuration.engine
         engine.monotonicToWallOffset = offset
         engine.session = session
-        return Engine(configuration: engine, outputs: fanout)
+        let made = Engine(configuration: engine, outputs: fanout)
+        // Said on stderr whatever the outputs are; the warning record goes to them as well.
+        made.onLikelyMistake = { [notify] message in notify(.likelyMistake(message)) }
+        return made
     }
 
     private var outputsGone: Bool { fanout?.allGone ?? false }
+
+    /// Whether another output still takes records when `channel` fails.
+    private static func othersWork(besides channel: OutputChannel, in channels: [OutputChannel]) -> Bool {
+        channels.contains { $0 !== channel && !$0.health.hasFailed }
+    }
 
     private func outcome(_ engine: Engine?) -> SessionOutcome {
         var outcome = SessionOutcome()
         outcome.stats = engine?.stats
         outcome.outputs = fanout?.channels.map(\.status) ?? []
+        outcome.everyOutputFailed = Self.everyOutputFailed(fanout?.channels ?? [])
         return outcome
+    }
+
+    /// Each output's failure, when every output lost records; a reader of standard output that
+    /// stopped reading (`| head`) chose to, and is no failure.
+    static func everyOutputFailed(_ channels: [OutputChannel]) -> String? {
+        guard !channels.isEmpty else { return nil }
+        var failures: [String] = []
+        for channel in channels {
+            let status = channel.status
+            if channel.health.firstFailure == .closed && channel.isStandardOutput { return nil }
+            guard status.failedWrites > 0, let error = status.error else { return nil }
+            failures.append("\(channel.name): \(error), \(Wording.count(status.failedWrites, "write")) lost")
+        }
+        return failures.joined(separator: "; ")
     }
 
     // MARK: Replay
@@ -262,6 +287,9 @@ public final class Session {
             SignalWatch.install(forwardTo: nil)
             targets?.traceRunning(collector)
             notify(.capturing(targets?.summary ?? ""))
+            if let targets, !targets.comms.isEmpty {
+                for notice in targets.namesNotRunning(among: Collector.runningCommandNames()) { notify(.waitingForTargets(notice)) }
+            }
             poll(collector, engine, capture) { SignalWatch.pending != nil || outputsGone }
             finish(collector, engine, capture)
             result = outcome(engine)

@@ -85,6 +85,9 @@ public struct SessionOutcome: Sendable {
     public var outputs: [OutputStatus] = []
     /// What the capture file holds (record).
     public var capture: CaptureSummary?
+    /// Set when every output lost records (each one's failure, in words): the session then did
+    /// not do its job, whatever else went well.
+    public var everyOutputFailed: String?
 }
 
 /// What a recording wrote.

@@ -52,7 +52,7 @@ public enum SessionNotice: Sendable, Equatable {
     /// Capture has started (tail and record print it; scripts wait for it).
     case capturing(String)
     /// An output failed for the first time; the others keep going.
-    case outputFailed(name: String, reason: String)
+    case outputFailed(name: String, reason: String, othersContinue: Bool)
     /// The collector could not keep some writes.
     case collectorLoss(String)
     /// Rules were loaded at the start; the warnings their files gave.
@@ -61,6 +61,11 @@ public enum SessionNotice: Sendable, Equatable {
     case rulesReloaded(count: Int, warnings: [String])
     /// SIGHUP: the new rules have errors; the ones loaded before keep running.
     case rulesNotReloaded(errors: [String])
+    /// A marker slip recognised from what it did to spans, with what to write instead (once
+    /// per kind and session).
+    case likelyMistake(String)
+    /// A target named by command name has no process yet: spanlog waits for one.
+    case waitingForTargets(String)
     /// SIGHUP after the session had judged its last event (it came during the final drain): no
     /// event is left for new rules, so none were loaded.
     case reloadAfterLastEvent

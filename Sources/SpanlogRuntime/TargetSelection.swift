@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SpanlogCollector
+import SpanlogCore
 
 /// Which running processes a session follows (tail, record, the service).
 public struct TargetSelection: Sendable, Equatable {
@@ -53,5 +54,18 @@ public struct TargetSelection: Sendable, Equatable {
         for pid in pids { collector.trace(pid: pid) }
         if !comms.isEmpty { collector.trace { comms.contains($0.comm) } }
         if let container { collector.trace { $0.container?.hasPrefix(container.lowercased()) == true } }
+    }
+
+    /// For each command name no running process has: that spanlog waits for one, and the
+    /// running name it most likely meant (a slip of a letter or two), so a typo does not wait
+    /// in silence.
+    func namesNotRunning(among running: Set<String>) -> [String] {
+        comms.filter { !running.contains($0) }.map { name in
+            var notice = "no process named \(name) runs now; spanlog waits for one to start"
+            if let close = EditDistance.closest(to: name, among: running) {
+                notice += " (did you mean --comm \(close)?)"
+            }
+            return notice
+        }
     }
 }

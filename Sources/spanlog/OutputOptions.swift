@@ -82,9 +82,10 @@ struct OutputOptions: ParsableArguments {
         }
         if journald { outputs.append(.journald) }
         if let statsd { outputs.append(.statsd(address: statsd)) }
-        // The text view on the terminal unless something else writes there: `--journald`
-        // or `--statsd` alone still shows the run.
-        if !outputs.contains(where: \.isStandardOutput) && format == nil && self.outputs.isEmpty {
+        // The text view on the terminal unless some output writes text or JSON (there or to a
+        // file): journald, statsd and OTLP alone, named by --output or by their short forms
+        // alike, still show the run.
+        if !outputs.contains(where: \.writesRecordsAsText) {
             outputs.append(.text(path: nil))
         }
         return outputs

@@ -19,8 +19,8 @@ enum SessionLauncher {
             case .capturing(let what):
                 // Tells the user (and scripts waiting for it) that capture has started.
                 printError("spanlog: capturing \(what); Ctrl-C stops")
-            case .outputFailed(let name, let reason):
-                printError("spanlog: output \(name) failed: \(reason); the other outputs continue")
+            case .outputFailed(let name, let reason, let othersContinue):
+                printError("spanlog: output \(name) failed: \(reason)" + (othersContinue ? "; the other outputs continue" : "; no other output takes its records"))
             case .collectorLoss(let message):
                 printError("spanlog: \(message)")
             case .rulesLoaded(_, let warnings):
@@ -31,15 +31,26 @@ enum SessionLauncher {
             case .rulesNotReloaded(let errors):
                 for error in errors { printError(error) }
                 printError("spanlog: the new rules were not loaded (\(Wording.count(errors.count, "problem")) above); the previous rules keep running")
+            case .waitingForTargets(let notice):
+                printError("spanlog: \(notice)")
+            case .likelyMistake(let message):
+                printError("spanlog: hint: \(message)")
             case .reloadAfterLastEvent:
                 printError("spanlog: \(SessionNotice.reloadAfterLastEventText)")
             }
         }
+        let outcome: SessionOutcome
         do {
-            return try session.run()
+            outcome = try session.run()
         } catch {
             throw fail(error, command: command)
         }
+        // With every output failing, nothing the session made reached anyone: it did not do its job.
+        if let failure = outcome.everyOutputFailed {
+            printError("spanlog \(command): every output failed: \(failure)")
+            throw ExitCode(2)
+        }
+        return outcome
     }
 
     /// Prints a session's error and gives the exit status it maps to.

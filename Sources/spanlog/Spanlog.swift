@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SpanlogCore
 
 @main
 struct Spanlog: ParsableCommand {
@@ -26,4 +28,24 @@ struct Spanlog: ParsableCommand {
         subcommands: [RunCommand.self, TailCommand.self, TopCommand.self, RecordCommand.self, ReplayCommand.self, SummaryCommand.self, MarkersCommand.self,
                       RulesCommand.self, DaemonCommand.self]
     )
+
+    /// Names the unknown command itself (`spanlog tial --pid 1`), with the one it most likely
+    /// meant, before the parser would complain about the first option it cannot place.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, let message = unknownCommandMessage(first) {
+            printError(message)
+            Foundation.exit(64)
+        }
+        Self.main(arguments)
+    }
+
+    static func unknownCommandMessage(_ word: String) -> String? {
+        guard !word.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !names.contains(word) else { return nil }
+        var message = "spanlog: unknown command '\(word)'"
+        if let close = EditDistance.closest(to: word, among: names) { message += "; did you mean '\(close)'?" }
+        return message + " (commands: \(names.dropLast().joined(separator: ", ")); spanlog --help says more)"
+    }
 }

@@ -135,4 +135,89 @@ struct FirstUseTests {
         #expect(!result.stdout.contains("1 lines") && !result.stdout.contains("1 spans") && !result.stdout.contains("1 markers"))
         #expect(Wording.count(1, "entry", plural: "entries") == "1 entry" && Wording.count(2, "line") == "2 lines")
     }
+    @Test(.enabled(if: KernelSupport.available, Comment(rawValue: KernelSupport.skipReason ?? "")))
+    func tailOfANameNoProcessHasSaysSoAtOnceAndNamesTheLikelyOne() throws {
+        // A process named pyhton3's near neighbour runs; none named pyhton3 does.
+        let workspace = try Workspace()
+        try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: workspace.path("python3"))
+        let neighbour = Process()
+        neighbour.executableURL = URL(fileURLWithPath: workspace.path("python3"))
+        neighbour.arguments = ["30"]
+        try neighbour.run()
+        defer { kill(neighbour.processIdentifier, SIGKILL); neighbour.waitUntilExit() }
+        let tail = try Background(SpanlogBinary.url.path, ["tail", "--comm", "pyhton3", "--format", "json"],
+                                  stdoutIsSignal: false)
+        defer { tail.kill() }
+        let notice = tail.waitForLine(containing: "pyhton3 runs now")
+        #expect(notice == "spanlog: no process named pyhton3 runs now; spanlog waits for one to start (did you mean --comm python3?)")
+    }
+
+    @Test func aMistypedCommandIsNamedWithTheOneItMostLikelyMeant() throws {
+        let workspace = try Workspace()
+        let result = try SpanlogBinary.run(["tial", "--pid", "1"], in: workspace.url)
+        #expect(result.status == 64)
+        #expect(result.stderr == "spanlog: unknown command 'tial'; did you mean 'tail'? (commands: run, tail, top, record, replay, summary, markers, rules, daemon; spanlog --help says more)\n")
+        let known = try SpanlogBinary.run(["tail", "--pid"], in: workspace.url)
+        #expect(!known.stderr.contains("unknown command"), "a known command's own errors stay its own")
+    }
+
+    @Test func topBatchDrawsWithTheLocalesCharacters() throws {
+        let scratch = try Scratch()
+        try CaptureFixture.shop().write(to: scratch.url.appendingPathComponent("run.cap"))
+        func table(_ locale: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["-u", "LC_ALL", "-u", "LC_CTYPE", "LANG=\(locale)", SpanlogBinary.url.path,
+                                 "top", "--batch", scratch.path("run.cap")]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let utf8 = try table("C.UTF-8"), ascii = try table("C")
+        #expect(utf8.contains("COUNT▼") && utf8.contains("└─"), "\(utf8)")
+        #expect(ascii.contains("COUNTv") && ascii.contains("`-"), "\(ascii)")
+    }
+
+    @Test(.enabled(if: KernelSupport.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc"),
+                   Comment(rawValue: KernelSupport.skipReason ?? "gcc is not installed (scripts/setup.sh installs it)")))
+    func markersLeftInABufferedFileGetAHintOnStderrAndAWarningRecord() throws {
+        let workspace = try Workspace()
+        // The slip: markers through a FILE* that stays fully buffered until exit.
+        try workspace.write("job.c", """
+            #include <stdio.h>
+            int main(void) {
+                FILE *tracer = fopen("/dev/null", "w");
+                for (int i = 0; i < 3; i++) {
+                    fprintf(tracer, ">:t:job:n=%d:\\n", i);
+                    printf("working %d\\n", i);
+                    fflush(stdout);
+                    fprintf(tracer, "<:t:job::\\n");
+                }
+                return 0;
+            }
+            """)
+        #expect(try workspace.runTool("/usr/bin/gcc", ["-o", workspace.path("job"), workspace.path("job.c")]) == 0)
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", workspace.path("job")], in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let hints = result.stderr.split(separator: "\n").filter { $0.hasPrefix("spanlog: hint: ") }
+        #expect(hints.count == 1 && hints.first?.contains("markers are buffered") == true, "\(result.stderr)")
+        let warnings = result.records.filter { $0["kind"] as? String == "likely_mistake" }
+        #expect(warnings.count == 1)
+        #expect(result.lines.allSatisfy { $0["span"] is NSNull }, "the slip itself: every line outside its span")
+    }
+
+    @Test(.enabled(if: KernelSupport.available, Comment(rawValue: KernelSupport.skipReason ?? "")))
+    func aThreadMarkerFromBinEchoUnderShGetsAHintToWritePp() throws {
+        let workspace = try Workspace()
+        try workspace.write("deploy.sh", "/bin/echo '>:t:deploy::' > /dev/null\necho deploying\n/bin/echo '<:t:deploy::' > /dev/null\n")
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", "/bin/sh", workspace.path("deploy.sh")],
+                                           in: workspace.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let hints = result.stderr.split(separator: "\n").filter { $0.hasPrefix("spanlog: hint: ") }
+        #expect(hints.count == 1 && hints.first?.contains("write id 'pp'") == true, "\(result.stderr)")
+        #expect(result.records.filter { $0["kind"] as? String == "likely_mistake" }.count == 1)
+    }
 }

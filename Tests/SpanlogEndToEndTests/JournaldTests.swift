@@ -292,4 +292,65 @@ struct JournaldTests {
         #expect(journald["failed_writes"] as? Int == 0)
         #expect(outputs.first { ($0["name"] as? String)?.hasPrefix("json") == true }?["error"] is NSNull)
     }
+    /// The stats record's journald entry, and the text view's report of what was not delivered.
+    private func journaldAccounting(_ workspace: Workspace) throws -> (failed: Int, lostBytes: Int, report: String) {
+        let stats = try #require(JournalEntry.read(workspace.path("records.jsonl")).last { $0.string("type") == "stats" })
+        let outputs = try #require(stats.fields["outputs"] as? [[String: Any]])
+        let journald = try #require(outputs.first { $0["name"] as? String == "journald" })
+        let view = (try? String(contentsOfFile: workspace.path("view.txt"), encoding: .utf8)) ?? ""
+        let report = view.split(separator: "\n").last { $0.contains("not delivered") }.map(String.init) ?? ""
+        return (journald["failed_writes"] as? Int ?? -1, journald["lost_bytes"] as? Int ?? -1, report)
+    }
+
+    @Test func entriesAJournaldThatNeverRanDidNotGetAreCountedInTheStatsAndTheView() throws {
+        let workspace = try Workspace()
+        let status = try scenario(workspace, """
+            \(SpanlogBinary.url.path) run --journald --output text:\(workspace.path("view.txt")) \\
+                --output json:\(workspace.path("records.jsonl")) -- /bin/bash -c 'for i in $(seq 200); do echo "line $i"; done' \\
+                2> \(workspace.path("spanlog.err"))
+            echo "status $?" >> \(workspace.path("spanlog.err"))
+            """)
+        #expect(status == 0)
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(stderr.contains("journald is not running"), "\(stderr)")
+        let accounting = try journaldAccounting(workspace)
+        #expect(accounting.failed == 200, "every line was an entry journald never got: \(stderr)")
+        #expect(accounting.lostBytes > 200 * "line N".count)
+        #expect(accounting.report.contains("200 writes, \(accounting.lostBytes) bytes not delivered"), "\(accounting.report)")
+    }
+
+    @Test func entriesAJournaldStoppedMidRunDidNotGetAgreeWithWhatTheJournalHolds() throws {
+        let workspace = try Workspace()
+        #expect(mkfifo(workspace.path("go"), 0o600) == 0)
+        try workspace.write("job.sh", """
+            for i in $(seq 50); do echo "line before $i"; done
+            read _ < \(workspace.path("go"))
+            for i in $(seq 150); do echo "line during $i"; done
+            """)
+        let records = workspace.path("records.jsonl")
+        let status = try scenario(workspace, """
+            wait_for() { for _ in $(seq 400); do grep -q "$1" \(records) 2>/dev/null && return 0; sleep 0.025; done; return 1; }
+            start_journald
+            \(SpanlogBinary.url.path) run --journald --output text:\(workspace.path("view.txt")) --output json:\(records) \\
+                -- /bin/bash \(workspace.path("job.sh")) 2> \(workspace.path("spanlog.err")) &
+            spanlog=$!
+            wait_for "line before 50"
+            journalctl --sync
+            stop_journald
+            echo go > \(workspace.path("go"))
+            wait $spanlog
+            echo "status $?" >> \(workspace.path("spanlog.err"))
+            start_journald
+            dump_journal \(workspace.path("all.jsonl")) SYSLOG_IDENTIFIER=bash
+            """)
+        #expect(status == 0)
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(stderr.contains("status 0"), "\(stderr)")
+        let arrived = JournalEntry.read(workspace.path("all.jsonl")).compactMap { $0.string("MESSAGE") }.filter { $0.hasPrefix("line ") }
+        let accounting = try journaldAccounting(workspace)
+        #expect(arrived.count + accounting.failed == 200, "arrived \(arrived.count), counted lost \(accounting.failed): \(stderr)")
+        #expect(accounting.failed >= 150, "the lines after the stop never reached a journald")
+        #expect(accounting.report.contains("\(accounting.failed) writes, \(accounting.lostBytes) bytes not delivered"),
+                "\(accounting.report)")
+    }
 }

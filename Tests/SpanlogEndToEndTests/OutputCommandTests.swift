@@ -89,4 +89,30 @@ struct InstallTests {
         #expect(manual.contains(".Sh EXIT STATUS") && manual.contains(".Xr spanlog-rules 5"))
         #expect(FileManager.default.isExecutableFile(atPath: scratch.path("usr/local/bin/spanlog")))
     }
+
+    @Test func theOnlyOutputFailingEndsTheRunWithStatusTwoAndSaysNoOtherTakesItsRecords() throws {
+        let scratch = try Scratch()
+        try CaptureFixture().write(to: scratch.url.appendingPathComponent("run.cap"))
+        let result = try SpanlogBinary.run(["replay", scratch.path("run.cap"), "--output", "json:/dev/full"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("output json:/dev/full failed: ") && result.stderr.contains("; no other output takes its records"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("the other outputs continue"))
+        #expect(result.stderr.contains("spanlog replay: every output failed: json:/dev/full: "), "\(result.stderr)")
+        // With another output working, the run did its job.
+        let both = try SpanlogBinary.run(["replay", scratch.path("run.cap"), "--output", "json:/dev/full", "--output", "text"])
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.stderr.contains("; the other outputs continue"))
+    }
+
+    @Test func outputJournaldAloneShowsTheTextViewAsItsShortFormDoes() throws {
+        let scratch = try Scratch()
+        try CaptureFixture().write(to: scratch.url.appendingPathComponent("run.cap"))
+        let long = try SpanlogBinary.run(["replay", scratch.path("run.cap"), "--output", "journald", "--color", "never"])
+        let short = try SpanlogBinary.run(["replay", scratch.path("run.cap"), "--journald", "--color", "never"])
+        #expect(!long.stdout.isEmpty)
+        #expect(long.stdout == short.stdout)
+        let json = try SpanlogBinary.run(["replay", scratch.path("run.cap"), "--journald", "--output", "json:\(scratch.path("out.jsonl"))"])
+        #expect(json.stdout.isEmpty, "an output that writes records already: no text view beside it")
+    }
 }

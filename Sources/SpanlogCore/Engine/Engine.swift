@@ -32,6 +32,9 @@ public final class Engine {
     private var lines: LineAssembler
     private var traces: StackTraceJoiner
     private var markers = MarkerAssembler()
+    private var hints = MistakeHints()
+    /// Told of each marker slip the engine recognises (once per kind), beside its warning record.
+    public var onLikelyMistake: ((String) -> Void)?
     /// `--span-io`: each thread's latest I/O counters, and the entering thread's counters of open
     /// spans (by sequence), so a span exited by the thread that entered it gets the difference.
     private var threadIO: [Int32: ThreadIO] = [:]
@@ -289,6 +292,9 @@ public final class Engine {
             let key = tracker.key(id: resolvedID, tags: marker.tags, tagsHash: marker.tagsHash)
             if let instance = tracker.closeMostRecent(key: key) {
                 finishClosed(instance, endReason: .exitMarker, exitArgs: marker.args, closedBy: tid, at: timestamp)
+                if let (mistake, message) = hints.closedByExitMarker(instance, closer: tid, at: timestamp) {
+                    emitHint(mistake, message, instance, at: timestamp)
+                }
             } else {
                 stats.unmatchedExits += 1
                 let tags = marker.tags.joined(separator: ".")
@@ -331,6 +337,10 @@ public final class Engine {
                 instance.owner = nil
                 stats.abandonedSpans += 1
                 close(instance, endReason: .abandoned, at: timestamp)
+                let parentIsTraced = tracker.processes.parentPid(of: instance.pid).map { tracker.processes[$0] != nil } ?? false
+                if let (mistake, message) = hints.abandoned(instance, parentIsTraced: parentIsTraced, at: timestamp) {
+                    emitHint(mistake, message, instance, at: timestamp)
+                }
             }
         }
         tracker.transfer(survivors.reversed(), to: heir)
@@ -394,6 +404,12 @@ public final class Engine {
             parentIsOpen: instance.parent?.isOpen ?? false)
         record.io = instance.streamCounts
         return record
+    }
+
+    private func emitHint(_ mistake: MistakeHints.Mistake, _ message: String, _ instance: SpanInstance, at timestamp: UInt64) {
+        onLikelyMistake?(message)
+        emitWarning(.likelyMistake, at: timestamp, message: message, pid: instance.pid, tid: instance.tid,
+                    details: [("mistake", .string(mistake.rawValue)), ("tags", .string(instance.tags.joined(separator: ".")))])
     }
 
     private func emitWarning(_ kind: WarningRecord.Kind, at timestamp: UInt64, message: String, pid: Int32? = nil,

@@ -84,15 +84,26 @@ public struct SpanOutcome: Sendable, Equatable {
     /// case is ignored; a repeated name counts by its first value, as everywhere else.
     /// (docs/markers.md, "Exit arguments that mean failure")
     public static func exitReportsFailure(_ args: MarkerArgs) -> Bool {
-        guard !args.isEmpty else { return false }
+        exitFailureArgument(args) != nil
+    }
+
+    /// The exit argument that reports the failure (`error=timeout`, `status=503`, `ok=false`),
+    /// so an alert can say what the span said rather than a field it did not write.
+    public static func exitFailureArgument(_ args: MarkerArgs) -> (name: String, value: String)? {
+        guard !args.isEmpty else { return nil }
         let pairs = args.pairs
-        func first(_ name: String) -> String? { pairs.first { $0.name == name }?.value }
-        if first("error") != nil { return true }
-        if let status = first("status") {
-            if let code = Int(status), code >= 500 { return true }
-            if failureWords.contains(status.lowercased()) { return true }
+        func first(_ name: String) -> (name: String, value: String)? {
+            pairs.first { $0.name == name }.map { (name, $0.value) }
         }
-        if first("ok")?.lowercased() == "false" || first("success")?.lowercased() == "false" { return true }
-        return first("result").map { failureWords.contains($0.lowercased()) } ?? false
+        if let error = first("error") { return error }
+        if let status = first("status") {
+            if let code = Int(status.value), code >= 500 { return status }
+            if failureWords.contains(status.value.lowercased()) { return status }
+        }
+        for name in ["ok", "success"] {
+            if let flag = first(name), flag.value.lowercased() == "false" { return flag }
+        }
+        if let result = first("result"), failureWords.contains(result.value.lowercased()) { return result }
+        return nil
     }
 }

@@ -12,6 +12,9 @@ public struct WarningRecord: Sendable {
         case alertsSuppressed = "alerts_suppressed"
         /// A rule set could not be loaded (a reload); the previous one keeps running.
         case rulesNotReloaded = "rules_not_reloaded"
+        /// A marker slip recognised from what it did to spans (buffered markers, `t` from a
+        /// short-lived helper), said once per session with what to write instead.
+        case likelyMistake = "likely_mistake"
     }
 
     public var timestamp: Int64

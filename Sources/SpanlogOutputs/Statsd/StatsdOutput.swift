@@ -133,6 +133,9 @@ public final class StatsdOutput: RecordSink {
 
     public func finish() { send() }
 
+    /// Before the final stats record: the last datagram goes now, so its failure is counted there.
+    public func settle() { send() }
+
     private func add(_ bytes: [UInt8]) {
         if !pending.isEmpty, pending.count + 1 + bytes.count > Self.maxDatagram { send() }
         if !pending.isEmpty { pending.append(0x0A) }

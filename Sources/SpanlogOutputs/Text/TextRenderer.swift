@@ -71,6 +71,9 @@ public final class TextRenderer: RecordSink {
             block(for: alert.span.summary.uid).entries.append(.alert(alert))
         case (.warning(let warning), _) where warning.kind == .markerError && markerErrors != nil:
             reportMarkerError(warning)
+        case (.warning(let warning), _) where warning.kind == .likelyMistake && markerErrors != nil:
+            // The view is on the terminal, where the session has said it on stderr already.
+            break
         case (.warning(let warning), _):
             writeWarning(warning)
         case (.stats(let stats), _):

@@ -30,7 +30,7 @@ struct Batch {
     }
 
     private func table(_ run: SessionRun, columns: Int) -> String {
-        let glyphs = Glyphs.ascii
+        let glyphs = FullScreen.localeGlyphs
         var view = SpanTypesView()
         var status = SessionStatus()
         run.sink.read { model in

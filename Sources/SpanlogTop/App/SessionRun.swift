@@ -60,12 +60,14 @@ final class SessionRun: @unchecked Sendable {
     private static func describe(_ notice: SessionNotice) -> String? {
         switch notice {
         case .capturing(let what): "capturing \(what)"
-        case .outputFailed(let name, let reason): "output \(name) failed: \(reason)"
+        case .outputFailed(let name, let reason, _): "output \(name) failed: \(reason)"
         case .collectorLoss(let message): message
         case .rulesLoaded(_, let warnings): warnings.last
         case .rulesReloaded(let count, _): "rules reloaded (\(Wording.count(count, "rule")))"
         case .rulesNotReloaded(let errors): "the new rules were not loaded (\(Wording.count(errors.count, "problem"))); the previous rules keep running"
         case .reloadAfterLastEvent: SessionNotice.reloadAfterLastEventText
+        case .waitingForTargets(let notice): notice
+        case .likelyMistake(let message): message
         }
     }
 

@@ -34,8 +34,12 @@ final class FullScreen {
         }
     }
 
+    /// Box and block characters where the locale's character set is UTF-8 (LC_ALL, LC_CTYPE,
+    /// LANG), ASCII elsewhere: the screen and the --batch table alike.
+    static var localeGlyphs: Glyphs { sl_term_utf8() != 0 ? .unicode : .ascii }
+
     init(color: Bool, environment: [String: String]) throws(Problem) {
-        glyphs = sl_term_utf8() != 0 ? .unicode : .ascii
+        glyphs = Self.localeGlyphs
         guard sl_term_start(color ? 1 : 0) == 0 else { throw .refused(environment["TERM"] ?? "") }
         running = true
     }

@@ -34,7 +34,7 @@ import Testing
         let line = LineRecord(timestamp: 0, pid: 10, tid: 11, comm: "app", stream: .stderr, path: nil,
                               text: Array("WARNING slow\nsecond".utf8)[...], level: .warning, truncated: true, span: span)
         let entry = try #require(JournalEntryBuilder().entry(for: .line(line)))
-        #expect(names(of: entry) == ["MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "OBJECT_PID",
+        #expect(names(of: entry) == ["MESSAGE", "MESSAGE_ID", "SPANLOG_TIMESTAMP", "PRIORITY", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "OBJECT_PID",
                                      "LOG_STREAM", "SPANLOG_TRUNCATED", "SPAN_UID", "SPAN_ID", "SPAN_TAGS",
                                      "SPAN_PARENT_UID", "SPAN_ARG_MESSAGE"])
         #expect(entry.bytes.starts(with: Array("MESSAGE=WARNING slow\nsecond".utf8)))

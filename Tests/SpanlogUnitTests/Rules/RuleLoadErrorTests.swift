@@ -9,6 +9,21 @@ import Testing
         diagnostics([(file, yaml)]).first { $0.severity == .error }
     }
 
+    @Test func everyMistakeOfOneRuleIsReportedNotOnlyItsFirst() {
+        let found = diagnostics([("r.yaml", """
+            - rule: a
+              condition: span.durration > 1s
+              output: "%span.nope"
+              priority: loud
+              when: sometimes
+              throttle: {rate: often, per: x}
+            """)]).filter { $0.severity == .error }.map { "\($0.location)" }
+        #expect(found.sorted() == ["r.yaml:2:14", "r.yaml:3:12", "r.yaml:4:13", "r.yaml:5:9", "r.yaml:6:20", "r.yaml:6:27"],
+                "\(found)")
+        let missing = diagnostics([("r.yaml", "- rule: a\n  priority: loud\n")]).filter { $0.severity == .error }.map(\.message)
+        #expect(missing.count == 3, "no condition, no output, a bad priority: \(missing)")
+    }
+
     @Test func badYAML() {
         let found = first("- rule: a\n  condition: span.depth = 0\n output: x\n")
         #expect(found?.location.line == 3)

@@ -53,7 +53,7 @@ final class CollectingSink: RecordSink {
         let outcome = try Session(configuration) { notices.append($0) }.run()
 
         #expect(notices.count == 1)
-        guard case .outputFailed(let name, let reason)? = notices.first else {
+        guard case .outputFailed(let name, let reason, _)? = notices.first else {
             Issue.record("expected one output failure, got \(notices)")
             return
         }

@@ -8,9 +8,89 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The command's process group, for the session holder's signal forwarding. */
+static volatile pid_t held_command_group;
+
+static void forward_to_command(int number)
+{
+    if (held_command_group > 0)
+        kill(-held_command_group, number);
+}
+
+/* In the forked child, after setsid: forks the command's process (returns 0 in it, after the
+ * holder made its group the terminal's foreground one) and, in this process, waits for it to
+ * end, gives the terminal's foreground back to its own group, so that its own exit hangs up
+ * nobody but itself, and exits as the command did. Signals spanlog sends this process's group
+ * are passed on to the command's. Only async-signal-safe calls: this runs in a fork of a
+ * threaded process. Returns -1 when the command could not be forked. */
+static int hold_session(int terminal, int report_fd)
+{
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) != 0)
+        return -1;
+    pid_t holder = getpid();
+    pid_t command = fork();
+    if (command < 0) {
+        int error = errno;
+        (void)!write(report_fd, &error, sizeof(error));
+        return -1;
+    }
+    if (command == 0) {
+        close(gate[1]);
+        char go;
+        while (read(gate[0], &go, 1) < 0 && errno == EINTR) {
+        }
+        close(gate[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != holder)
+            _exit(128 + SIGKILL);
+        return 0;
+    }
+    close(gate[0]);
+    close(report_fd);
+    /* Told apart from spanlog itself in ps and pgrep (its command line is spanlog's). */
+    prctl(PR_SET_NAME, "spanlog-session", 0, 0, 0);
+    setpgid(command, command);
+    signal(SIGTTOU, SIG_IGN);
+    tcsetpgrp(terminal, command);
+    held_command_group = command;
+    struct sigaction forward;
+    memset(&forward, 0, sizeof(forward));
+    forward.sa_handler = forward_to_command;
+    sigemptyset(&forward.sa_mask);
+    int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (unsigned i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaction(forwarded[i], &forward, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char go = 1;
+    (void)!write(gate[1], &go, 1);
+    close(gate[1]);
+    int status = 0;
+    while (waitpid(command, &status, 0) < 0 && errno == EINTR) {
+    }
+    tcsetpgrp(terminal, getpgrp());
+    if (WIFSIGNALED(status)) {
+        int number = WTERMSIG(status);
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        signal(number, SIG_DFL);
+        sigset_t only;
+        sigemptyset(&only);
+        sigaddset(&only, number);
+        sigprocmask(SIG_UNBLOCK, &only, NULL);
+        raise(number);
+        _exit(128 + number);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
 
 pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int stderr_fd, int new_session,
                      int own_group, int *gate_fd, int *exec_error_fd)
@@ -51,9 +131,18 @@ pid_t sl_spawn_gated(const char *path, char *const argv[], int stdout_fd, int st
             setsid();
             if (stdout_fd >= 0)
                 ioctl(stdout_fd, TIOCSCTTY, 0);
+            /* This process stays as the terminal's session leader, as an interactive shell
+             * does, and runs the command in a process group of its own. When the leader of a
+             * session exits, the kernel hangs up the terminal's foreground group: were the
+             * command the leader, what it leaves running (`server &` in a start script) would
+             * get SIGHUP as it exits. */
+            if (stdout_fd >= 0 && hold_session(stdout_fd, report[1]) == 0)
+                goto run_command;
+            _exit(127);
         } else if (own_group) {
             setpgid(0, 0);
         }
+    run_command:
         if (stdout_fd >= 0)
             dup2(stdout_fd, 1);
         if (stderr_fd >= 0)

@@ -110,6 +110,41 @@ struct ProcessControlTests {
         #expect(Self.gone(sleeper), "the command did not outlive spanlog")
     }
 
+    /// A start script that launches a job in the background and exits: the job keeps running,
+    /// as it would in a terminal that stays open (the command is not the terminal's session
+    /// leader, whose exit would hang up its group).
+    @Test func aBackgroundJobTheCommandLeavesRunningIsNotHungUp() throws {
+        let workspace = try Workspace()
+        #expect(mkfifo(workspace.path("go"), 0o600) == 0)
+        // The job closes what it inherited beyond stdio: the test runner's Process watches a
+        // descriptor of its own in spanlog, and would wait for the job to close it.
+        try workspace.write("start.sh", """
+            ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+              trap 'echo "got HUP" >> \(workspace.path("out")); exit 1' HUP
+              read _ < \(workspace.path("go")); echo done >> \(workspace.path("out")) ) &
+            echo started
+            """)
+        let result = try SpanlogBinary.run(["run", "--format", "json", "--", "/bin/bash", workspace.path("start.sh")])
+        #expect(result.status == 0, "\(result.stderr)")
+        // spanlog has ended; the job waits at the FIFO. A writer can open it only once the job
+        // has it open for reading (ENXIO before): a hung-up job never will, so the wait is
+        // bounded.
+        var writer: Int32 = -1
+        for _ in 0..<200 where writer < 0 {
+            writer = open(workspace.path("go"), O_WRONLY | O_NONBLOCK)
+            if writer < 0 { usleep(25_000) }
+        }
+        try #require(writer >= 0, "no background job reads its FIFO: it was hung up")
+        _ = write(writer, "go\n", 3)
+        close(writer)
+        var out = ""
+        for _ in 0..<200 where !out.contains("\n") {
+            out = (try? String(contentsOfFile: workspace.path("out"), encoding: .utf8)) ?? ""
+            if !out.contains("\n") { usleep(25_000) }
+        }
+        #expect(out == "done\n", "the background job was hung up: \(out)")
+    }
+
     /// A command that closes its terminal and goes on (GNU make closes stdout in an exit
     /// handler) must not be hung up by spanlog closing the terminal's other side: its status
     /// is its own, not SIGHUP's 129.

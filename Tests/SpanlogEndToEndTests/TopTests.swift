@@ -116,7 +116,9 @@ struct TopTests {
         try screen.send("/")
         try screen.send("span.enter_arg.user = 23", literal: true)
         try screen.send("Enter")
-        var (met, shown) = screen.waitFor("filter: span.enter_arg.user = 23")
+        // The prompt shows the same text while it is typed, before Enter is handled: wait for
+        // the applied filter's line, which says since when it counts.
+        var (met, shown) = screen.waitFor("filter: span.enter_arg.user = 23  (counting since")
         #expect(met, "\(shown)")
         let request = try #require(TerminalScreen.row("request", in: shown), "\(shown)")
         #expect(request[1] == "1" && request[3] == "1", "only /checkout for user 23: \(request)")
@@ -299,7 +301,8 @@ struct TopLiveTests {
     static func pid(of script: String) -> Int32? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        process.arguments = ["-f", "-n", "^" + SpanlogBinary.url.path + " top .*" + script]
+        // The oldest: spanlog itself, not the session holder it forks (the same command line).
+        process.arguments = ["-f", "-o", "^" + SpanlogBinary.url.path + " top .*" + script]
         let pipe = Pipe()
         process.standardOutput = pipe
         try? process.run()

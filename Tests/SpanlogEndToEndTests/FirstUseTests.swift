@@ -13,18 +13,25 @@ struct FirstUseTests {
         let match = try #require(result.stdout.wholeMatch(
             of: /spanlog (\d+\.\d+\.\d+) \(commit ([0-9a-f]{12}|unknown)(, with uncommitted changes)?\)\n/))
         #expect(!match.output.1.isEmpty)
-        // The binary was built from this tree: it says it had changes exactly when git does.
+        // Built from this tree's commit, it says it had changes exactly when git does. (A binary
+        // built before the latest commit names the commit it was built from: nothing to compare.)
         let repository = Repository.root
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/git"),
               FileManager.default.fileExists(atPath: repository.appendingPathComponent(".git").path) else { return }
-        let git = Process()
-        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        git.arguments = ["-c", "safe.directory=*", "-C", repository.path, "status", "--porcelain", "--untracked-files=no"]
-        let output = Pipe()
-        git.standardOutput = output
-        try git.run()
-        let changes = output.fileHandleForReading.readDataToEndOfFile()
-        git.waitUntilExit()
+        func git(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["-c", "safe.directory=*", "-C", repository.path] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+        let head = try git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard String(match.output.2) == String(head.prefix(12)) else { return }
+        let changes = try git(["status", "--porcelain", "--untracked-files=no"])
         #expect((match.output.3 != nil) == !changes.isEmpty, "\(result.stdout)")
     }
 

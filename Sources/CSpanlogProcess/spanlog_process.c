@@ -226,7 +226,9 @@ static volatile sig_atomic_t pending_signal;
 #define HANGUPS_CLOSED 0x40000000
 static volatile int hangup_state;
 static volatile uint64_t first_hangup_ns;
-static const char *volatile late_hangup_message;
+/* Copied in before taking ends, so the handler writes only what it owns. */
+static char late_hangup_message[256];
+static volatile int late_hangup_reported;
 static volatile pid_t forward_pid;
 
 static void on_signal(int number)
@@ -241,10 +243,9 @@ static void on_signal(int number)
                                     (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec, 0,
                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
         int before = __atomic_fetch_add(&hangup_state, 1, __ATOMIC_SEQ_CST);
-        const char *message = late_hangup_message;
-        if ((before & HANGUPS_CLOSED) && message != NULL) {
+        if ((before & HANGUPS_CLOSED) && late_hangup_reported) {
             int saved = errno;
-            ssize_t ignored = write(STDERR_FILENO, message, strlen(message));
+            ssize_t ignored = write(STDERR_FILENO, late_hangup_message, strlen(late_hangup_message));
             (void)ignored;
             errno = saved;
         }
@@ -294,7 +295,12 @@ int sl_take_hangups(uint64_t *first_monotonic_ns)
 
 int sl_close_hangups(const char *late_message)
 {
-    late_hangup_message = late_message;
+    late_hangup_reported = 0;
+    if (late_message != NULL) {
+        strncpy(late_hangup_message, late_message, sizeof(late_hangup_message) - 1);
+        late_hangup_message[sizeof(late_hangup_message) - 1] = 0;
+        late_hangup_reported = 1;
+    }
     int count = __atomic_fetch_or(&hangup_state, HANGUPS_CLOSED, __ATOMIC_SEQ_CST) & ~HANGUPS_CLOSED;
     __atomic_store_n(&first_hangup_ns, 0, __ATOMIC_SEQ_CST);
     return count;

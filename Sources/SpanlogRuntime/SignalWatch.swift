@@ -28,7 +28,7 @@ enum SignalWatch {
         var first: UInt64 = 0
         let count = sl_take_hangups(&first)
         // No moment when a SIGHUP landed between the handler's two steps: it came just now.
-        return count > 0 ? ReloadRequest(signals: Int(count), monotonic: first != 0 ? first : KernelClock.now()) : nil
+        return count > 0 ? ReloadRequest(monotonic: first != 0 ? first : KernelClock.now()) : nil
     }
 }
 
@@ -37,16 +37,13 @@ extension SignalWatch {
     /// came since the last take; a later one is reported by the handler, on stderr when
     /// `reportOnStderr`, so every SIGHUP is either taken or reported.
     static func closeReloadRequests(reportOnStderr: Bool) -> Int {
-        Int(sl_close_hangups(reportOnStderr ? lateHangupMessage.utf8Start : nil))
+        guard reportOnStderr else { return Int(sl_close_hangups(nil)) }
+        return Int(sl_close_hangups("spanlog: \(SessionNotice.reloadAfterLastEventText)\n"))
     }
-
-    private static let lateHangupMessage: StaticString =
-        "spanlog: SIGHUP came while stopping, after the last event was judged: the rules were not reloaded\n"
 }
 
 /// SIGHUPs taken together by one poll: one reload, in force from the first one's moment.
 struct ReloadRequest {
-    var signals: Int
     /// CLOCK_MONOTONIC nanoseconds, the clock of the kernel's event timestamps.
     var monotonic: UInt64
 }

@@ -32,8 +32,7 @@ int sl_pending_signal(void);
  * arrived, so a reload can take effect at that moment on the event clock. */
 int sl_take_hangups(uint64_t *first_monotonic_ns);
 /* Ends taking SIGHUPs: returns those that came since the last take; each later one is reported
- * by the handler writing `late_message` (a string that lives forever, or NULL: not reported)
- * to stderr. */
+ * by the handler writing `late_message` (copied; NULL: not reported) to stderr. */
 int sl_close_hangups(const char *late_message);
 
 #endif

@@ -59,8 +59,9 @@ public enum OutputFactory {
                 let color = style.usesColor(isTerminal: output.isTerminal, environment: environment)
                 // The terminal view reports malformed markers on stderr, beside the program's lines.
                 let markerErrors = path == nil ? FileDescriptorOutput(fd: STDERR_FILENO) : nil
+                // On a terminal, a line that waits for its end (a prompt) shows after a pause.
                 sink = TextRenderer(output: output, mode: style.grouped ? .grouped : .live, color: color,
-                                    markerErrors: markerErrors)
+                                    markerErrors: markerErrors, showsPartialLines: path == nil && output.isTerminal)
             }
             channels.append(OutputChannel(name: spec.description, sink: sink, health: health,
                                           isStandardOutput: path == nil))

@@ -122,6 +122,7 @@ public final class Session {
         var engine = configuration.engine
         engine.monotonicToWallOffset = offset
         engine.session = session
+        if fanout.wantsPreviews { engine.partialLinePreviewDelay = Self.partialLinePreviewDelay }
         let made = Engine(configuration: engine, outputs: fanout)
         // Said on stderr whatever the outputs are; the warning record goes to them as well.
         made.onLikelyMistake = { [notify] message in notify(.likelyMistake(message)) }
@@ -306,6 +307,8 @@ public final class Session {
     }
 
     static let ringSlack: UInt64 = 20_000_000
+    /// How long a line waits for its end before a terminal view shows what it has (a prompt).
+    static let partialLinePreviewDelay: UInt64 = 150_000_000
 
     /// Polls until `done` says so, handing output on whenever the ring buffer goes idle.
     private func poll(_ collector: Collector, _ engine: Engine?, _ capture: CaptureFileWriter?, until done: () -> Bool) {

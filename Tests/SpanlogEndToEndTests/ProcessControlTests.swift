@@ -180,3 +180,25 @@ struct ProcessControlTests {
         #expect(!result.stderr.contains("nonexistent-spanlog-path"))
     }
 }
+
+/// What a person sees of `spanlog run` on a terminal.
+@Suite(.enabled(if: TerminalScreen.skipReason == nil && KernelSupport.available,
+                "\(TerminalScreen.skipReason ?? KernelSupport.skipReason ?? "")"), .serialized)
+struct TerminalViewTests {
+    /// `input("name? ")`: the prompt has no newline, and the program waits for an answer. The
+    /// view shows it after a pause, as a terminal would, and the whole line once it ends.
+    @Test func aPromptWithoutANewlineShowsWhileTheProgramWaits() throws {
+        let workspace = try Workspace()
+        #expect(mkfifo(workspace.path("answer"), 0o600) == 0)
+        let screen = try TerminalScreen(spanlog: ["run", "--color", "never", "--", "/bin/bash", "-c",
+                                                  "printf 'name? '; read reply < \(workspace.path("answer")); echo \"hello $reply\""])
+        var (met, shown) = screen.waitFor(seconds: 10) { $0.contains("out  name?") }
+        #expect(met, "the prompt is shown while the program waits at it: \(shown)")
+        let answer = try #require(FileHandle(forWritingAtPath: workspace.path("answer")))
+        answer.write(Data("Ada\n".utf8))
+        try answer.close()
+        (met, shown) = screen.waitFor("out  name? hello Ada")
+        #expect(met, "then the whole line: \(shown)")
+        #expect(screen.exitStatus() == 0)
+    }
+}

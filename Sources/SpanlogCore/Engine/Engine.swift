@@ -14,6 +14,9 @@ public struct EngineConfiguration: Sendable {
     public var maxOpenSpans = defaultMaxOpenSpans
     /// Emit a warning record for each marker error (they are always counted).
     public var reportMarkerErrors = true
+    /// Show a line that has waited this long for its end (monotonic nanoseconds) to the
+    /// outputs that show such lines; nil: none do.
+    public var partialLinePreviewDelay: UInt64?
 
     public init(monotonicToWallOffset: Int64, session: UInt32) {
         self.monotonicToWallOffset = monotonicToWallOffset
@@ -128,8 +131,20 @@ public final class Engine {
         if let now, !stopped {
             if now > timeoutDeadline { expireTimedOutSpans(before: now) }
             if now > traces.earliestDeadline { traces.expire(before: now, emit: emitLine) }
+            if let delay = configuration.partialLinePreviewDelay, now > delay { previewPartialLines(begunBy: now - delay) }
         }
         outputs.flush()
+    }
+
+    /// Lines still waiting for their end after the preview delay go to the outputs that show
+    /// such lines (a prompt on a terminal); they stay partial here until their end comes.
+    private func previewPartialLines(begunBy cutoff: UInt64) {
+        lines.previews(begunBy: cutoff) { pid, tid, target, path, timestamp, text, shownBefore, span in
+            outputs.preview(LinePreview(
+                timestamp: wallClock(timestamp), pid: pid, tid: tid, comm: tracker.processes.comm(of: pid),
+                stream: Self.stream(of: target), path: path, text: text, shownBefore: shownBefore,
+                span: span.map { $0.summary(session: configuration.session) }))
+        }
     }
 
     // MARK: Writes

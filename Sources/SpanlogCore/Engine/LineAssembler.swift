@@ -24,6 +24,8 @@ struct LineAssembler {
         /// The line hit the length limit and was emitted; the rest up to `\n` is dropped.
         var discarding: Bool
         var counted = false
+        /// Bytes a preview showed already (`previews`).
+        var previewed = 0
     }
 
     let maxLineBytes: Int
@@ -121,6 +123,26 @@ struct LineAssembler {
                 streams[pid]![target]!.counted = true
                 count(LevelDetector.detect(partial.bytes[...]), target, partial.bytes.count)
             }
+        }
+    }
+
+    /// Partial lines begun at or before `cutoff` with bytes no preview showed yet, oldest
+    /// first: what a terminal would show of them by now.
+    mutating func previews(begunBy cutoff: UInt64,
+                           show: (_ pid: Int32, _ tid: Int32, _ target: WriteTarget, _ path: String?, _ timestamp: UInt64,
+                                  _ text: ArraySlice<UInt8>, _ shownBefore: Int, _ span: SpanInstance?) -> Void) {
+        guard partialCount > 0 else { return }
+        var due: [(pid: Int32, target: WriteTarget, timestamp: UInt64)] = []
+        for (pid, partials) in streams {
+            for (target, partial) in partials where partial.timestamp <= cutoff && !partial.discarding
+                && partial.bytes.count > partial.previewed {
+                due.append((pid, target, partial.timestamp))
+            }
+        }
+        for (pid, target, _) in due.sorted(by: { $0.timestamp < $1.timestamp }) {
+            let partial = streams[pid]![target]!
+            show(pid, partial.tid, target, partial.path, partial.timestamp, partial.bytes[...], partial.previewed, partial.span)
+            streams[pid]![target]!.previewed = partial.bytes.count
         }
     }
 

@@ -102,6 +102,15 @@ public final class RecordFanout: RecordSink {
         for channel in active { channel.sink.emit(.stats(stats)) }
     }
 
+    /// Whether any output shows lines that have not ended yet.
+    public var wantsPreviews: Bool { channels.contains { $0.sink.wantsPreviews } }
+
+    /// A line that waits for its end goes to the outputs that show such lines, past every
+    /// processor: it is no record, and its whole line follows as one.
+    public func preview(_ line: LinePreview) {
+        for channel in active where channel.sink.wantsPreviews { channel.sink.preview(line) }
+    }
+
     public func sessionStarted(_ start: SessionStart) {
         for channel in channels { channel.sink.sessionStarted(start) }
     }

@@ -13,9 +13,15 @@ public protocol RecordSink: AnyObject {
     /// What this output alone counts (journald: entries sent as their writer's), for the stats
     /// record's `outputs` entry.
     var counters: [(name: String, value: Int)] { get }
+    /// Whether it shows lines that have not ended yet (`preview`): a text view on a terminal.
+    var wantsPreviews: Bool { get }
+    /// A line that waits for its end, shown as a terminal would show it (`LinePreview`).
+    func preview(_ line: LinePreview)
 }
 
 extension RecordSink {
+    public var wantsPreviews: Bool { false }
+    public func preview(_ line: LinePreview) {}
     public var counters: [(name: String, value: Int)] { [] }
     public func sessionStarted(_ start: SessionStart) {}
     public func settle() {}

@@ -31,7 +31,12 @@ public final class TextRenderer: RecordSink {
     /// Live view: alerts raised at a span's end wait for its span line, and follow it.
     private var alertsAwaitingSpan: [SpanUID: [AlertRecord]] = [:]
 
-    public init(output: ByteOutput, mode: Mode, color: Bool, markerErrors: ByteOutput? = nil) {
+    /// Whether lines that wait for their end are shown after a pause (a terminal view).
+    private let showsPartialLines: Bool
+    private var openPreview: (pid: Int32, stream: LogStream)?
+
+    public init(output: ByteOutput, mode: Mode, color: Bool, markerErrors: ByteOutput? = nil, showsPartialLines: Bool = false) {
+        self.showsPartialLines = showsPartialLines
         self.output = output
         self.mode = mode
         self.text = TerminalText(color: color)
@@ -40,6 +45,7 @@ public final class TextRenderer: RecordSink {
     }
 
     public func emit(_ record: Record) {
+        if openPreview != nil { endPreview() }
         switch (record, mode) {
         case (.line(let line), .live):
             writeLine(line, indent: 0, showSpan: true)
@@ -182,29 +188,8 @@ public final class TextRenderer: RecordSink {
     }
 
     private func writeLine(_ line: LineRecord, indent: Int, showSpan: Bool) {
-        text.appendIndent(indent)
-        text.appendTime(line.timestamp)
-        buffer.append(" ")
-        if showSpan {
-            if let span = line.span {
-                text.style(.cyan) { text.appendSpanLabel(span) }
-            } else {
-                text.style(.dim) { buffer.append("-") }
-            }
-            buffer.append(" ")
-        }
-        text.style(.dim) {
-            text.appendEscaped(line.comm)
-            buffer.append("[")
-            buffer.appendDecimal(line.pid)
-            buffer.append("] ")
-            switch line.stream {
-            case .stdout: buffer.append("out")
-            case .stderr: buffer.append("err")
-            case .file: text.appendEscaped(line.path ?? "file")
-            }
-        }
-        buffer.append("  ")
+        writeLinePrefix(timestamp: line.timestamp, span: line.span, comm: line.comm, pid: line.pid, stream: line.stream,
+                        path: line.path, indent: indent, showSpan: showSpan)
         let severe = (line.level ?? .info) >= .error
         text.style(severe ? .red : .none) {
             // A stack trace is one record: its further lines go under the first, indented.
@@ -213,6 +198,60 @@ public final class TextRenderer: RecordSink {
             }
         }
         if line.truncated { text.style(.yellow) { buffer.append(" [truncated]") } }
+        buffer.append(0x0A)
+    }
+
+    /// Time, span, writer and stream: what goes before a line's text.
+    private func writeLinePrefix(timestamp: Int64, span: SpanSummary?, comm: String, pid: Int32, stream: LogStream,
+                                 path: String?, indent: Int, showSpan: Bool) {
+        text.appendIndent(indent)
+        text.appendTime(timestamp)
+        buffer.append(" ")
+        if showSpan {
+            if let span {
+                text.style(.cyan) { text.appendSpanLabel(span) }
+            } else {
+                text.style(.dim) { buffer.append("-") }
+            }
+            buffer.append(" ")
+        }
+        text.style(.dim) {
+            text.appendEscaped(comm)
+            buffer.append("[")
+            buffer.appendDecimal(pid)
+            buffer.append("] ")
+            switch stream {
+            case .stdout: buffer.append("out")
+            case .stderr: buffer.append("err")
+            case .file: text.appendEscaped(path ?? "file")
+            }
+        }
+        buffer.append("  ")
+    }
+
+    // MARK: Lines that wait for their end
+
+    public var wantsPreviews: Bool { showsPartialLines && mode == .live }
+
+    /// Shows what a line has so far (a prompt), on a line of the view that stays open: more of
+    /// it is added as it comes, and the next record ends it. The whole line follows as its own
+    /// record once it ends.
+    public func preview(_ line: LinePreview) {
+        let continuing = openPreview.map { $0.pid == line.pid && $0.stream == line.stream && line.shownBefore > 0 } ?? false
+        if !continuing {
+            endPreview()
+            writeLinePrefix(timestamp: line.timestamp, span: line.span, comm: line.comm, pid: line.pid, stream: line.stream,
+                            path: line.path, indent: 0, showSpan: true)
+        }
+        let new = line.text.dropFirst(continuing ? line.shownBefore : 0)
+        new.withUnsafeBufferPointer { text.appendEscaped(bytes: $0, keepingTabs: true, droppingColors: true) }
+        openPreview = (line.pid, line.stream)
+        flush()
+    }
+
+    private func endPreview() {
+        guard openPreview != nil else { return }
+        openPreview = nil
         buffer.append(0x0A)
     }
 

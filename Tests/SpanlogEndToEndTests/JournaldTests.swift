@@ -353,4 +353,56 @@ struct JournaldTests {
         #expect(accounting.report.contains("\(accounting.failed) writes, \(accounting.lostBytes) bytes not delivered"),
                 "\(accounting.report)")
     }
+
+    /// journald running but behind: stopped with SIGSTOP while 1,000 lines come, its socket
+    /// queue fills (EAGAIN), then it goes on. The notice names a full queue, not a missing
+    /// journald; every entry is either in the journal or counted lost; those that went as
+    /// spanlog's are counted as such; and each carries its own time.
+    @Test func aJournaldThatFallsBehindIsNamedSoAndItsCountsAgreeWithTheJournal() throws {
+        let workspace = try Workspace()
+        for fifo in ["go1", "go2"] { #expect(mkfifo(workspace.path(fifo), 0o600) == 0) }
+        try workspace.write("job.sh", """
+            echo "line before"
+            read _ < \(workspace.path("go1"))
+            for i in $(seq 1000); do echo "line during $i"; done
+            read _ < \(workspace.path("go2"))
+            """)
+        let records = workspace.path("records.jsonl")
+        let status = try scenario(workspace, """
+            wait_for() { for _ in $(seq 400); do grep -q "$1" \(records) 2>/dev/null && return 0; sleep 0.025; done; return 1; }
+            start_journald
+            \(SpanlogBinary.url.path) run --journald --output text:\(workspace.path("view.txt")) --output json:\(records) \\
+                -- /bin/bash \(workspace.path("job.sh")) 2> \(workspace.path("spanlog.err")) &
+            spanlog=$!
+            wait_for "line before"
+            kill -STOP $journald_pid
+            echo go > \(workspace.path("go1"))
+            wait_for "line during 1000"
+            kill -CONT $journald_pid
+            echo go > \(workspace.path("go2"))
+            wait $spanlog
+            echo "status $?" >> \(workspace.path("spanlog.err"))
+            dump_journal \(workspace.path("all.jsonl")) SYSLOG_IDENTIFIER=bash
+            """)
+        #expect(status == 0)
+        let stderr = (try? String(contentsOfFile: workspace.path("spanlog.err"), encoding: .utf8)) ?? ""
+        #expect(stderr.contains("status 0"), "\(stderr)")
+        #expect(stderr.contains("journald is not keeping up"), "\(stderr)")
+        #expect(!stderr.contains("start systemd-journald"), "journald runs: \(stderr)")
+        let entries = JournalEntry.read(workspace.path("all.jsonl")).filter { $0.string("MESSAGE")?.hasPrefix("line ") == true }
+        let accounting = try journaldAccounting(workspace)
+        #expect(entries.count + accounting.failed == 1001, "arrived \(entries.count), lost \(accounting.failed)")
+        let stats = try #require(JournalEntry.read(records).last { $0.string("type") == "stats" })
+        let journald = try #require((stats.fields["outputs"] as? [[String: Any]])?.first { $0["name"] as? String == "journald" })
+        let asWriter = journald["sent_as_writer"] as? Int ?? -1, asSpanlog = journald["sent_as_spanlog"] as? Int ?? -1
+        #expect(asWriter + asSpanlog >= entries.count, "every entry that arrived was counted as sent one way or the other")
+        let sentAsSpanlog = entries.filter { $0.string("_PID") != $0.string("SYSLOG_PID") }.count
+        #expect(sentAsSpanlog == asSpanlog, "entries journald holds as spanlog's: \(sentAsSpanlog), counted \(asSpanlog)")
+        // Each entry's own time is its write's, whatever time journald received it.
+        for entry in entries {
+            let own = Int(entry.string("SPANLOG_TIMESTAMP") ?? "") ?? .max
+            let received = Int(entry.string("__REALTIME_TIMESTAMP") ?? "") ?? 0
+            #expect(own <= received, "\(entry.fields)")
+        }
+    }
 }

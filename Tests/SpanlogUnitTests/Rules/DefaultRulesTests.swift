@@ -17,4 +17,19 @@ import Testing
         #expect(set.rules.contains { $0.name == "card_declined" && $0.trigger == .line })
         #expect(set.rules.contains { $0.name == "checkout_hanging" && $0.trigger == .inFlight })
     }
+
+    /// The failure alert says what the exit marker said, whichever argument said it.
+    @Test func theFailureAlertNamesTheArgumentThatReportedIt() throws {
+        let harness = try RuleHarness(DefaultRules.text)
+        for exit in ["error=timeout", "status=503", "ok=false"] {
+            harness.marker(">:t:request::")
+            harness.marker("<:t:request:\(exit):")
+        }
+        harness.stop()
+        let messages = harness.output.alerts.filter { $0.rule == "span_reported_failure" }.map(\.message)
+        #expect(messages.count == 3)
+        for (message, exit) in zip(messages, ["error=timeout", "status=503", "ok=false"]) {
+            #expect(message.hasPrefix("request reported failure on exit (\(exit)) "), "\(message)")
+        }
+    }
 }

@@ -18,7 +18,7 @@ struct Spanlog: ParsableCommand {
             markers for 'markers lint', rule errors for 'rules check', a bad configuration for \
             'daemon --check'); 2 spanlog could not do \
             its job (privileges, kernel, a command that cannot run, a file that cannot be read \
-            or written, rule files with errors); 64 wrong usage; 'run' and 'record' with a \
+            or written, rule files with errors, every output failing); 64 wrong usage; 'run' and 'record' with a \
             command exit with the command's status (128+N when a signal N ended it).
 
             Shell completions: spanlog --generate-completion-script bash|zsh|fish. Manual pages: \

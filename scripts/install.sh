@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs spanlog: the binary, the systemd unit, a default configuration, the rules, the man
-# pages, shell completions and the journal catalog, in their usual places. As root:
+# For developers: builds spanlog from this checkout and installs it (the binary, the systemd
+# unit, a default configuration, the rules, the man pages, shell completions and the journal
+# catalog) under /usr/local, on a machine with the Swift toolchain. The binary it installs
+# needs the toolchain's libraries at run time. Servers install the package instead:
+# bash scripts/package.sh, then apt-get install ./dist/spanlog_VERSION_amd64.deb
+# (docs/packaging.md). As root:
 #
 #   bash scripts/install.sh                  # then: systemctl enable --now spanlog
 #

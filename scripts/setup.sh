@@ -19,6 +19,10 @@ packages=(
     mandoc          # checking the man pages (mandoc -Tlint)
     libncurses-dev  # spanlog top's screen (ncursesw)
     tmux            # the spanlog top tests drive it in a terminal
+    dpkg-dev        # scripts/package.sh: dpkg-shlibdeps, dpkg-gencontrol
+    chrpath         # scripts/package.sh: the binary loses SwiftPM's RUNPATH
+    lintian         # the package's tests
+    debootstrap     # the package's tests: bare Debian roots to install it in
 )
 
 missing=()

@@ -7,11 +7,22 @@ import PackagePlugin
 @main
 struct EmbedBuildInfo: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let git = context.package.directoryURL.appending(path: ".git")
+        var git = context.package.directoryURL.appending(path: ".git")
+        // A linked worktree (git worktree add): .git is a file naming its own git directory,
+        // whose branches live in the main repository's (commondir).
+        if let link = try? String(contentsOf: git, encoding: .utf8), link.hasPrefix("gitdir: ") {
+            let path = link.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines)
+            git = path.hasPrefix("/") ? URL(fileURLWithPath: path) : context.package.directoryURL.appending(path: path)
+        }
+        var common = git
+        if let relative = try? String(contentsOf: git.appending(path: "commondir"), encoding: .utf8) {
+            let path = relative.trimmingCharacters(in: .whitespacesAndNewlines)
+            common = path.hasPrefix("/") ? URL(fileURLWithPath: path) : git.appending(path: path)
+        }
         let output = context.pluginWorkDirectoryURL.appending(path: "BuildInfo.swift")
         var inputs = [git.appending(path: "HEAD")]
         if let head = try? String(contentsOf: git.appending(path: "HEAD"), encoding: .utf8), head.hasPrefix("ref: ") {
-            inputs.append(git.appending(path: head.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)))
+            inputs.append(common.appending(path: head.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         inputs.append(git.appending(path: "index"))
         for module in context.package.targets.compactMap({ $0 as? SourceModuleTarget }) {

@@ -69,7 +69,17 @@ struct DaemonCommand: ParsableCommand {
         }
         printError("spanlog daemon: \(path): following \(service.targets.summary); outputs \(service.outputs.map(\.description).joined(separator: ", "))")
         _ = try SessionLauncher.run(session, command: "daemon") { notice in
-            if case .capturing(let what) = notice { notifier.notify("READY=1\nSTATUS=following \(what)") }
+            switch notice {
+            case .capturing(let what):
+                notifier.notify("READY=1\nSTATUS=following \(what)")
+            // systemctl status shows the outcome of the last reload with the status line.
+            case .rulesReloaded(let count, _):
+                notifier.notify("STATUS=following \(service.targets.summary); \(count) rule\(count == 1 ? "" : "s") reloaded")
+            case .rulesNotReloaded(let errors):
+                notifier.notify("STATUS=following \(service.targets.summary); reload failed, the previous rules keep running: \(errors.first ?? "rule errors")")
+            default:
+                break
+            }
         }
         notifier.notify("STOPPING=1")
     }

@@ -11,18 +11,24 @@ guard arguments.count == 3 || arguments.count == 4 else {
 }
 let git = URL(fileURLWithPath: arguments[1])
 
-func read(_ path: String) -> String? {
-    (try? String(contentsOf: git.appendingPathComponent(path), encoding: .utf8))?
+func read(_ path: String, in directory: URL = git) -> String? {
+    (try? String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8))?
         .trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+/// Where branches and packed refs are: a linked worktree's git directory names the main
+/// repository's in `commondir`.
+let common: URL = read("commondir").map {
+    $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : git.appendingPathComponent($0).standardizedFileURL
+} ?? git
 
 /// HEAD's commit: detached, a loose ref, or a packed one.
 func headCommit() -> String? {
     guard let head = read("HEAD") else { return nil }
     guard head.hasPrefix("ref: ") else { return head }
     let ref = String(head.dropFirst(5))
-    if let loose = read(ref) { return loose }
-    for line in (read("packed-refs") ?? "").split(separator: "\n") where line.hasSuffix(" " + ref) {
+    if let loose = read(ref, in: common) ?? read(ref) { return loose }
+    for line in (read("packed-refs", in: common) ?? "").split(separator: "\n") where line.hasSuffix(" " + ref) {
         return String(line.prefix { $0 != " " })
     }
     return nil

@@ -189,4 +189,22 @@ struct AnalyticsCommandTests {
         let error = statsd?["error"] as? String ?? ""
         #expect(error.contains("nothing listens"), "\(error)")
     }
+
+    /// The last datagram goes before the final stats record, so a failure to send it is in the
+    /// stats (it was sent at the very end, after them, and reported on stderr only). On
+    /// loopback a refused datagram's ICMP error is waiting before the next send returns, so the
+    /// first datagram goes out and every later one is refused.
+    @Test func statsdsLastFailedDatagramIsInTheStatsAsOnStderr() throws {
+        let (probe, port) = try Self.boundUDPSocket()
+        close(probe)
+        let scratch = try Scratch()
+        // Two datagrams' worth of timers: the first sent when full, the second at the end.
+        try CaptureFixture(requests: 60, linesPerRequest: 0).write(to: scratch.url.appendingPathComponent("two.cap"))
+        let result = try SpanlogBinary.run(["replay", scratch.path("two.cap"), "--format", "json", "--output",
+                                            "statsd:127.0.0.1:\(port)"])
+        let stats = jsonRecords(result.stdout).last
+        let statsd = (stats?["outputs"] as? [[String: Any]] ?? []).first { ($0["name"] as? String ?? "").hasPrefix("statsd") }
+        #expect(result.stderr.contains("output statsd:127.0.0.1:\(port) failed"), "\(result.stderr)")
+        #expect(statsd?["failed_writes"] as? Int == 1, "\(String(describing: statsd))")
+    }
 }

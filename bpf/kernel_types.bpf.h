@@ -129,6 +129,7 @@ struct task_struct {
     struct task_struct *real_parent;
     struct files_struct *files;
     struct signal_struct *signal;
+    void *stack;
     char comm[16];
 } __attribute__((preserve_access_index));
 
@@ -204,6 +205,41 @@ struct sl_compat_iovec {
 // in code they would find dead.
 #ifndef SL_KFUNCS
 #define SL_KFUNCS 1
+#endif
+
+// SL_BOUNDED_LOOPS=1 is the build for kernels without bpf_loop (5.17), bpf_strncmp (5.17) or
+// bpf_get_current_task_btf (5.11), such as Debian 11's 5.10: no callback, no kfunc, no helper
+// newer than 5.10, no atomic but add (the others are 5.12), and no global function (before
+// 5.12 those take only scalars and the context). The current task is an untrusted pointer
+// there, read through bpf_probe_read_kernel (CO-RE) like the file; bpf_loop's steps become
+// bounded loops (5.3) over the same steps, with the same records. It implies SL_KFUNCS=0.
+#ifndef SL_BOUNDED_LOOPS
+#define SL_BOUNDED_LOOPS 0
+#endif
+#if SL_BOUNDED_LOOPS && SL_KFUNCS
+#error "the bounded-loops build calls no kfunc: build it with SL_KFUNCS=0"
+#endif
+#if SL_BOUNDED_LOOPS
+#define SL_CURRENT_TASK() ((struct task_struct *)bpf_get_current_task())
+#define SL_TASK_READ(pointer, field) BPF_CORE_READ(pointer, field)
+#define SL_TASK_READ2(pointer, field, next) BPF_CORE_READ(pointer, field, next)
+#define SL_TASK_READ4(pointer, a, b, c, d) BPF_CORE_READ(pointer, a, b, c, d)
+// A function the verifier checks once (global) where the kernel allows it, else per call.
+#define SL_SUBPROG static __noinline
+// A relaxed add whose result is unused compiles to the locked add every kernel has; the
+// __sync builtins compile to atomic_fetch_add (5.12).
+#define SL_ATOMIC_ADD(pointer, value) __atomic_fetch_add(pointer, value, __ATOMIC_RELAXED)
+// The saved user registers: from the tracepoint a BTF pointer, from fexit the task's own
+// (below), read alike.
+#define SL_REGS_READ(regs, field) BPF_CORE_READ(regs, field)
+#else
+#define SL_CURRENT_TASK() bpf_get_current_task_btf()
+#define SL_TASK_READ(pointer, field) ((pointer)->field)
+#define SL_TASK_READ2(pointer, field, next) ((pointer)->field->next)
+#define SL_TASK_READ4(pointer, a, b, c, d) ((pointer)->a->b->c->d)
+#define SL_SUBPROG __noinline
+#define SL_ATOMIC_ADD(pointer, value) __sync_fetch_and_add(pointer, value)
+#define SL_REGS_READ(regs, field) ((regs)->field)
 #endif
 #if SL_KFUNCS
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;

@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "spanlog.h"
+#include "kernel_types.bpf.h"
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -96,7 +97,7 @@ static __always_inline void count_lost(void)
     __u32 zero = 0;
     __u64 *counter = bpf_map_lookup_elem(&lost, &zero);
     if (counter)
-        __sync_fetch_and_add(counter, 1);
+        SL_ATOMIC_ADD(counter, 1);
 }
 
 static __always_inline void count_skipped(__u32 reason, __u64 bytes)

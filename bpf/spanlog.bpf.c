@@ -32,6 +32,24 @@ static __always_inline __u64 *target_word(__u32 tgid)
     return &target_bits[(tgid / 64) & (SL_TARGET_WORDS - 1)];
 }
 
+#if SL_BOUNDED_LOOPS
+// Before 5.12 the only atomic is add: a bit is set by adding it when it is clear and cleared
+// by subtracting it when it is set. Only two setters of one pid at the same instant (a
+// --pid target user space adds while the kernel matches it at exec) could add it twice.
+static __always_inline void set_target(__u32 tgid)
+{
+    __u64 bit = 1ULL << (tgid % 64);
+    if (!(*target_word(tgid) & bit))
+        SL_ATOMIC_ADD(target_word(tgid), bit);
+}
+
+static __always_inline void clear_target(__u32 tgid)
+{
+    __u64 bit = 1ULL << (tgid % 64);
+    if (*target_word(tgid) & bit)
+        SL_ATOMIC_ADD(target_word(tgid), -bit);
+}
+#else
 static __always_inline void set_target(__u32 tgid)
 {
     __sync_fetch_and_or(target_word(tgid), 1ULL << (tgid % 64));
@@ -41,6 +59,7 @@ static __always_inline void clear_target(__u32 tgid)
 {
     __sync_fetch_and_and(target_word(tgid), ~(1ULL << (tgid % 64)));
 }
+#endif
 
 static __always_inline bool is_targeted(__u32 tgid)
 {
@@ -71,7 +90,7 @@ static __always_inline __u64 wakeup_flags(__u64 record_bytes)
 // direct loads rather than a helper call.
 static __always_inline __u64 cgroup_id_of(struct task_struct *task)
 {
-    return task->cgroups->dfl_cgrp->kn->id;
+    return SL_TASK_READ4(task, cgroups, dfl_cgrp, kn, id);
 }
 
 static __always_inline void fill_header(struct sl_event_header *header, __u32 type, __u64 pid_tgid, __u64 cgroup_id)
@@ -105,10 +124,10 @@ struct sl_write {
 // them fault-safe) instead of one helper call per field.
 static __always_inline struct file *file_at(struct task_struct *task, __s32 fd)
 {
-    struct fdtable *fdt = task->files->fdt;
-    if (!fdt || (__u32)fd >= fdt->max_fds)
+    struct fdtable *fdt = SL_TASK_READ2(task, files, fdt);
+    if (!fdt || (__u32)fd >= SL_TASK_READ(fdt, max_fds))
         return NULL;
-    struct file **fds = fdt->fd;
+    struct file **fds = SL_TASK_READ(fdt, fd);
     __u64 file_address = 0;
 #if SL_KFUNCS
     if (config.fd_table_by_helper) // a load-time constant: the verifier sees only one branch
@@ -221,13 +240,13 @@ static __always_inline bool classify(struct task_struct *task, struct sl_write *
         }
         // fd 1/2 to a terminal, or a pipe or socket from outside the tree; or a terminal
         // reached through another descriptor (libuv reopens its tty and writes there).
-        write->target = stream_of(origin_of(task, task->tgid), &key, write->fd);
+        write->target = stream_of(origin_of(task, SL_TASK_READ(task, tgid)), &key, write->fd);
         return write->target == SL_TARGET_STDOUT ? config.capture_stdout : config.capture_stderr;
     }
 
     struct sl_file_verdict *verdict = bpf_map_lookup_elem(&file_verdicts, &key);
     if (!verdict || verdict->verdict == SL_VERDICT_IGNORE) {
-        __u8 stream = standard ? original_stream(origin_of(task, task->tgid), &key, write->fd) : 0;
+        __u8 stream = standard ? original_stream(origin_of(task, SL_TASK_READ(task, tgid)), &key, write->fd) : 0;
         if (verdict) {
             // Not a log: output only as the original stdout/stderr (`./server > out.txt`).
             if (stream) {
@@ -277,11 +296,38 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
 }
 
 
+// bpf_loop where the kernel has it (the verifier checks one step once), else a bounded loop
+// over the same steps (checked once per step: SL_MAX_IOV of them).
+#if SL_BOUNDED_LOOPS
+#define SL_EACH_IOVEC(step, state)                                                                 \
+    for (__u32 i = 0; i < SL_MAX_IOV; i++)                                                         \
+        if (step(i, state))                                                                        \
+            break;
+#else
+#define SL_EACH_IOVEC(step, state) bpf_loop(SL_MAX_IOV, step, state, 0);
+#endif
+
+// 5.10's verifier does not learn from comparing two registers (offset < want <= SIZE), so a
+// vector copy's offset is masked to what the comparisons already proved (a no-op at run time;
+// the other builds' verifiers need no help).
+#if SL_BOUNDED_LOOPS
+#define SL_BOUND(offset, size) offset &= (size) - 1
+#else
+#define SL_BOUND(offset, size)
+#endif
+// Static functions let clang drop a clamp it proves from every caller (want <= SIZE), which
+// 5.10's verifier cannot prove itself: the value is made opaque to clang before each clamp.
+#if SL_BOUNDED_LOOPS
+#define SL_OPAQUE(value) barrier_var(value)
+#else
+#define SL_OPAQUE(value)
+#endif
+
 // The submit functions are global (not static) so that the verifier checks each one once, on
 // its own, instead of again in every state its caller reaches it with; in exchange it wants
 // their pointer arguments checked for NULL.
 #define DEFINE_SUBMIT(SIZE)                                                                        \
-    __noinline int submit_plain_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written,      \
+    SL_SUBPROG int submit_plain_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written,      \
                                        __u64 want)                                                 \
     {                                                                                              \
         if (!write)                                                                                \
@@ -293,6 +339,7 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
         }                                                                                          \
         struct sl_write_event *event = start_write_event(slot, write, pid_tgid, written);          \
         __u64 length = want;                                                                       \
+        SL_OPAQUE(length);                                                                     \
         if (length > SIZE)                                                                         \
             length = SIZE;                                                                         \
         if (bpf_probe_read_user(event->data, length, (void *)write->buf) != 0)                     \
@@ -312,14 +359,16 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
         __u64 length = copy->iovs[i].len;                                                          \
         if (length > copy->want - offset)                                                          \
             length = copy->want - offset;                                                          \
+        SL_OPAQUE(length);                                                                     \
         if (length > SIZE)                                                                         \
             length = SIZE;                                                                         \
+        SL_BOUND(offset, SIZE); /* offset < want <= SIZE */                                        \
         if (bpf_probe_read_user(copy->data + offset, length, (void *)copy->iovs[i].base))         \
             return 1;                                                                              \
         copy->offset = offset + length;                                                            \
         return 0;                                                                                  \
     }                                                                                              \
-    __noinline int submit_vector_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written,     \
+    SL_SUBPROG int submit_vector_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written,     \
                                         __u64 want)                                                \
     {                                                                                              \
         if (!write)                                                                                \
@@ -336,7 +385,7 @@ static __always_inline struct sl_write_event *start_write_event(void *slot, stru
         if (scratch) {                                                                             \
             copy.iovs = scratch->iovs;                                                             \
             copy.count = read_iovecs(write->buf, write->count, write->compat, scratch);               \
-            bpf_loop(SL_MAX_IOV, copy_iovec_##SIZE, &copy, 0);                                     \
+            SL_EACH_IOVEC(copy_iovec_##SIZE, &copy);                                               \
         }                                                                                          \
         event->captured = copy.offset;                                                             \
         bpf_ringbuf_submit(event, wakeup_flags(sizeof(struct sl_write_event) + 2 * SIZE));         \
@@ -353,7 +402,7 @@ DEFINE_SUBMIT(65536)
 // A /dev/null write of at most `max_payload` bytes, in a compact record of the size class that
 // fits (one per class, as for writes).
 #define DEFINE_MARKER_SUBMIT(SIZE)                                                                 \
-    __noinline int submit_marker_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written)      \
+    SL_SUBPROG int submit_marker_##SIZE(struct sl_write *write, __u64 pid_tgid, __u64 written)      \
     {                                                                                              \
         if (!write)                                                                                \
             return 0;                                                                              \
@@ -370,6 +419,7 @@ DEFINE_SUBMIT(65536)
         event->cgroup_id = write->cgroup_id;                                                       \
         event->written = written;                                                                  \
         __u64 length = written;                                                                    \
+        SL_OPAQUE(length);                                                                     \
         if (length > SIZE)                                                                         \
             length = SIZE;                                                                         \
         if (bpf_probe_read_user(event->data, length, (void *)write->buf) != 0)                     \
@@ -408,6 +458,7 @@ static int submit_marker_chunk(__u32 i, struct sl_marker_chunks *chunks)
     if (offset >= chunks->total || i >= SL_MARKER_CHUNKS)
         return 1;
     __u64 length = chunks->total - offset;
+    SL_OPAQUE(length);
     if (length > SL_MARKER_CHUNK)
         length = SL_MARKER_CHUNK;
     void *slot = bpf_ringbuf_reserve(&events, sizeof(struct sl_write_event) + SL_MARKER_CHUNK, 0);
@@ -434,7 +485,7 @@ static int submit_marker_chunk(__u32 i, struct sl_marker_chunks *chunks)
 // is at the time of the write: a new file can be classified even when its writer exits before
 // user space could look at /proc, and a rotated file shows its new name. Only runs for files
 // with no verdict yet or whose name changed.
-__noinline int emit_file_path(struct sl_write *write, __u64 pid_tgid)
+SL_SUBPROG int emit_file_path(struct sl_write *write, __u64 pid_tgid)
 {
     if (!write)
         return 0;
@@ -500,10 +551,10 @@ static __always_inline void count_thread_io(__u32 tid, bool read, long bytes)
 // --span-io: a read (or a send, which no write path sees) of a targeted thread.
 static __noinline int on_other_io(long nr, long ret)
 {
-    struct task_struct *task = bpf_get_current_task_btf();
-    if (!task || ret < 0 || !is_targeted(task->tgid))
+    struct task_struct *task = SL_CURRENT_TASK();
+    if (!task || ret < 0 || !is_targeted(SL_TASK_READ(task, tgid)))
         return 0;
-    bool compat = task->thread_info.status & SL_TS_COMPAT;
+    bool compat = SL_TASK_READ(task, thread_info.status) & SL_TS_COMPAT;
     bool read, write;
     if (compat) {
         read = nr == SL_NR_IA32_READ || nr == SL_NR_IA32_READV || nr == SL_NR_IA32_PREAD64 || nr == SL_NR_IA32_PREADV ||
@@ -515,7 +566,7 @@ static __noinline int on_other_io(long nr, long ret)
         write = nr == SL_NR_SENDTO || nr == SL_NR_SENDMSG;
     }
     if (read || write)
-        count_thread_io(task->pid, read, ret);
+        count_thread_io(SL_TASK_READ(task, pid), read, ret);
     return 0;
 }
 
@@ -561,20 +612,20 @@ static __noinline int note_tree_pipe(struct task_struct *task, __u64 fds_address
 
 static __always_inline int on_pipe_created(struct pt_regs *regs, long nr)
 {
-    struct task_struct *task = bpf_get_current_task_btf();
-    if (!is_targeted(task->tgid))
+    struct task_struct *task = SL_CURRENT_TASK();
+    if (!is_targeted(SL_TASK_READ(task, tgid)))
         return 0;
-    if (task->thread_info.status & SL_TS_COMPAT) {
+    if (SL_TASK_READ(task, thread_info.status) & SL_TS_COMPAT) {
         if (nr == SL_NR_IA32_PIPE || nr == SL_NR_IA32_PIPE2)
-            return note_tree_pipe(task, (__u32)regs->bx, false);
+            return note_tree_pipe(task, (__u32)SL_REGS_READ(regs, bx), false);
         if (nr == SL_NR_IA32_SOCKETPAIR)
-            return note_tree_pipe(task, (__u32)regs->si, true);
+            return note_tree_pipe(task, (__u32)SL_REGS_READ(regs, si), true);
         return 0;
     }
     if (nr == SL_NR_PIPE || nr == SL_NR_PIPE2)
-        return note_tree_pipe(task, regs->di, false);
+        return note_tree_pipe(task, SL_REGS_READ(regs, di), false);
     if (nr == SL_NR_SOCKETPAIR)
-        return note_tree_pipe(task, regs->r10, true);
+        return note_tree_pipe(task, SL_REGS_READ(regs, r10), true);
     return 0;
 }
 
@@ -586,7 +637,7 @@ static __always_inline int on_pipe_created(struct pt_regs *regs, long nr)
 // as it is then.)
 static __always_inline int on_syscall_exit(struct pt_regs *regs, long ret)
 {
-    long nr = regs->orig_ax;
+    long nr = SL_REGS_READ(regs, orig_ax);
     switch (nr) {
     case SL_NR_WRITE: case SL_NR_PWRITE64: case SL_NR_WRITEV: case SL_NR_PWRITEV: case SL_NR_PWRITEV2:
     case SL_NR_IA32_WRITE: case SL_NR_IA32_PWRITE64: case SL_NR_IA32_WRITEV: case SL_NR_IA32_PWRITEV:
@@ -601,34 +652,37 @@ static __always_inline int on_syscall_exit(struct pt_regs *regs, long ret)
     }
     if (ret <= 0)
         return 0;
-    struct task_struct *task = bpf_get_current_task_btf();
-    __u32 tgid = task->tgid;
+    struct task_struct *task = SL_CURRENT_TASK();
+    __u32 tgid = SL_TASK_READ(task, tgid);
     if (!is_targeted(tgid))
         return 0;
     // A load-time constant: for a root caller the verifier drops the check entirely.
-    if (config.only_owner_uid && task->cred->euid.val != config.owner_uid)
-        return 0;
+    if (config.only_owner_uid) {
+        struct cred *cred = (struct cred *)SL_TASK_READ(task, cred);
+        if (SL_TASK_READ(cred, euid.val) != config.owner_uid)
+            return 0;
+    }
     if (config.span_io)
-        count_thread_io(task->pid, false, ret);
+        count_thread_io(SL_TASK_READ(task, pid), false, ret);
 
     struct sl_write write = {};
-    if (task->thread_info.status & SL_TS_COMPAT) {
+    if (SL_TASK_READ(task, thread_info.status) & SL_TS_COMPAT) {
         write.vector = nr == SL_NR_IA32_WRITEV || nr == SL_NR_IA32_PWRITEV || nr == SL_NR_IA32_PWRITEV2;
         if (!write.vector && nr != SL_NR_IA32_WRITE && nr != SL_NR_IA32_PWRITE64)
             return 0;
         write.compat = 1;
-        write.fd = (__s32)regs->bx;
-        write.buf = (__u32)regs->cx;
+        write.fd = (__s32)SL_REGS_READ(regs, bx);
+        write.buf = (__u32)SL_REGS_READ(regs, cx);
     } else {
         write.vector = nr == SL_NR_WRITEV || nr == SL_NR_PWRITEV || nr == SL_NR_PWRITEV2;
         if (!write.vector && nr != SL_NR_WRITE && nr != SL_NR_PWRITE64)
             return 0;
-        write.fd = (__s32)regs->di;
-        write.buf = regs->si;
+        write.fd = (__s32)SL_REGS_READ(regs, di);
+        write.buf = SL_REGS_READ(regs, si);
     }
-    write.count = regs->dx;
+    write.count = SL_REGS_READ(regs, dx);
     write.cgroup_id = cgroup_id_of(task);
-    __u64 pid_tgid = (__u64)tgid << 32 | (__u32)task->pid;
+    __u64 pid_tgid = (__u64)tgid << 32 | (__u32)SL_TASK_READ(task, pid);
     if (!classify(task, &write)) {
         if (write.skipped)
             count_skipped(write.skipped - 1, ret);
@@ -643,7 +697,13 @@ static __always_inline int on_syscall_exit(struct pt_regs *regs, long ret)
     if (write.target == SL_TARGET_DEVNULL && !write.vector && want > config.max_payload) {
         struct sl_marker_chunks chunks = {.write = write, .pid_tgid = pid_tgid, .written = want};
         chunks.total = want < SL_MARKER_WRITE_MAX ? want : SL_MARKER_WRITE_MAX;
+#if SL_BOUNDED_LOOPS
+        for (__u32 i = 0; i < SL_MARKER_CHUNKS; i++)
+            if (submit_marker_chunk(i, &chunks))
+                break;
+#else
         bpf_loop(SL_MARKER_CHUNKS, submit_marker_chunk, &chunks, 0);
+#endif
         return 0;
     }
     if (write.target == SL_TARGET_DEVNULL && !write.vector) {
@@ -685,24 +745,40 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 // makers get small programs of their own. The slots carry no target here: the loader names
 // each slot's function from the kernel's BTF (FexitTargets.swift) and leaves unused slots
 // unloaded.
-#define SL_CAPTURE_SLOT(N)                                                                         \
+#if SL_BOUNDED_LOOPS
+// 5.10's BTF describes the wrappers' `const struct pt_regs *` argument as a forward
+// declaration, so its verifier refuses any read of that argument: the registers are the
+// task's own saved ones instead, at the top of its kernel stack (task_pt_regs() on x86-64,
+// THREAD_SIZE 16 KiB as in kernels without KASAN), and only the result is read from the
+// context.
+#define SL_THREAD_SIZE 16384
+static __always_inline struct pt_regs *saved_user_regs(void)
+{
+    struct task_struct *task = SL_CURRENT_TASK();
+    void *stack = BPF_CORE_READ(task, stack);
+    return (struct pt_regs *)(stack + SL_THREAD_SIZE - bpf_core_type_size(struct pt_regs));
+}
+#define SL_FEXIT_SLOT(NAME, BODY)                                                                  \
     SEC("fexit")                                                                                   \
-    int BPF_PROG(capture_exit_##N, struct pt_regs *regs, long ret)                                 \
+    int NAME(unsigned long long *ctx)                                                              \
     {                                                                                              \
-        return on_syscall_exit(regs, ret);                                                         \
+        struct pt_regs *regs = saved_user_regs();                                                  \
+        long ret = (long)ctx[1];                                                                   \
+        BODY                                                                                       \
     }
+#else
+#define SL_FEXIT_SLOT(NAME, BODY)                                                                  \
+    SEC("fexit")                                                                                   \
+    int BPF_PROG(NAME, struct pt_regs *regs, long ret)                                             \
+    {                                                                                              \
+        BODY                                                                                       \
+    }
+#endif
+#define SL_CAPTURE_SLOT(N) SL_FEXIT_SLOT(capture_exit_##N, return on_syscall_exit(regs, ret);)
 #define SL_PIPE_SLOT(N)                                                                            \
-    SEC("fexit")                                                                                   \
-    int BPF_PROG(pipe_exit_##N, struct pt_regs *regs, long ret)                                    \
-    {                                                                                              \
-        return ret == 0 ? on_pipe_created(regs, regs->orig_ax) : 0;                               \
-    }
+    SL_FEXIT_SLOT(pipe_exit_##N, return ret == 0 ? on_pipe_created(regs, SL_REGS_READ(regs, orig_ax)) : 0;)
 #define SL_IO_SLOT(N)                                                                              \
-    SEC("fexit")                                                                                   \
-    int BPF_PROG(io_exit_##N, struct pt_regs *regs, long ret)                                      \
-    {                                                                                              \
-        return config.span_io ? on_other_io(regs->orig_ax, ret) : 0;                              \
-    }
+    SL_FEXIT_SLOT(io_exit_##N, return config.span_io ? on_other_io(SL_REGS_READ(regs, orig_ax), ret) : 0;)
 
 SL_CAPTURE_SLOT(0) SL_CAPTURE_SLOT(1) SL_CAPTURE_SLOT(2) SL_CAPTURE_SLOT(3) SL_CAPTURE_SLOT(4)
 SL_CAPTURE_SLOT(5) SL_CAPTURE_SLOT(6) SL_CAPTURE_SLOT(7) SL_CAPTURE_SLOT(8) SL_CAPTURE_SLOT(9)
@@ -774,6 +850,25 @@ static __always_inline bool comm_matches(void)
 
 // Runtimes name a container's cgroup after it: "<id>" (cgroupfs driver), or "<prefix><id>.scope"
 // with prefix crio- (5 bytes), docker- or libpod- (7), containerd- (11), cri-containerd- (15).
+#if SL_BOUNDED_LOOPS
+// No bpf_strncmp before 5.17: the same comparison, a byte at a time.
+static __always_inline bool names_container_at(const char *name, __u32 at)
+{
+    for (__u32 k = 0; k < SL_CONTAINER_ID_SIZE - 8; k++) {
+        if (k >= config.container_length)
+            return true;
+        if (name[at + k] != config.target_container[k])
+            return false;
+    }
+    return true;
+}
+
+static __always_inline bool names_target_container(const char *name)
+{
+    return names_container_at(name, 0) || names_container_at(name, 5) || names_container_at(name, 7) ||
+           names_container_at(name, 11) || names_container_at(name, 15);
+}
+#else
 static __always_inline bool names_target_container(const char *name)
 {
     __u32 length = config.container_length;
@@ -783,6 +878,7 @@ static __always_inline bool names_target_container(const char *name)
            bpf_strncmp(name + 11, length, (const char *)config.target_container) == 0 ||
            bpf_strncmp(name + 15, length, (const char *)config.target_container) == 0;
 }
+#endif
 
 static __always_inline bool cgroup_names_target_container(struct cgroup *cgroup)
 {

@@ -159,3 +159,8 @@ long long sl_program_verified_instructions(int program_fd)
         return -errno;
     return info.verified_insns;
 }
+
+int sl_kernel_has_helper(int helper)
+{
+    return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, (enum bpf_func_id)helper, NULL);
+}

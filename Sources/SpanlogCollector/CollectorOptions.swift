@@ -40,6 +40,9 @@ public struct CollectorOptions: Sendable {
     /// Load the build without kfuncs, as spanlog does by itself on kernels that lack
     /// bpf_rdonly_cast (before 6.2).
     public var withoutKfuncs = false
+    /// Load the build for kernels without bpf_loop, bpf_strncmp and bpf_get_current_task_btf,
+    /// as spanlog does by itself on those (Linux 5.10).
+    public var boundedLoops = false
     /// Where the write capture hooks in (`--attach`).
     public var attach = AttachMode.auto
 

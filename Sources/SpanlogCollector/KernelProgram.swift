@@ -26,19 +26,27 @@ final class KernelProgram {
 
     /// How the program was built and attached (for --verbose and the stats record).
     let summary: KernelProgramSummary
+    /// The helpers of newer kernels this one lacks (the bounded-loops build is used then).
+    private let missingHelpers: [String]
 
     init(options: CollectorOptions) throws(CollectorError) {
         sl_libbpf_set_verbose(options.verbose ? 1 : 0)
         possibleCPUs = Int(max(1, libbpf_num_possible_cpus()))
         let kernel = KernelFacts.current()
+        // Chosen by what the kernel has, not by its version: kfuncs by BTF lookup, helpers by
+        // asking the verifier (vendor kernels backport both).
         let kernelHasKfuncs = ProgramBuild.kfuncsChecked.allSatisfy { sl_kernel_function_id($0) > 0 }
-        let build: ProgramBuild = options.withoutKfuncs || !kernelHasKfuncs ? .probeReads : .kfuncs
+        let missingHelpers = ProgramBuild.newerHelpers.filter { sl_kernel_has_helper($0.number) != 1 }.map(\.name)
+        self.missingHelpers = missingHelpers
+        let builds = ProgramBuild.inOrder(hasKfuncs: kernelHasKfuncs, missingHelpers: missingHelpers,
+                                          withoutKfuncs: options.withoutKfuncs, boundedLoops: options.boundedLoops)
         let fexit = try Self.fexitTargets(options)
         let config = Self.configuration(options)
 
         var loaded: (skeleton: UnsafeMutablePointer<spanlog_bpf>, image: UnsafeMutableRawBufferPointer, plan: LoadPlan)?
         var refusal: (status: Int32, log: String)?
-        for plan in LoadPlan.inOrder(build: build, fexit: fexit.targets, options: options) {
+        let plans = builds.flatMap { LoadPlan.inOrder(build: $0, fexit: fexit.targets, options: options) }
+        for plan in plans {
             var planConfig = config
             planConfig.fd_table_by_helper = plan.fdTableByHelper ? 1 : 0
             let image = try Self.image(of: plan.build)
@@ -108,7 +116,9 @@ final class KernelProgram {
     /// What --verbose says once the program runs: the kernel, how the program is attached and
     /// built, and the verifier's work per program (its limit is 1,000,000 instructions).
     private func describe(_ kernel: KernelFacts) -> String {
-        var text = "\(kernel.description); BPF program: \(summary.build) build, descriptor table by \(summary.descriptorTable), attached to "
+        let why = summary.build == ProgramBuild.boundedLoops.rawValue && !missingHelpers.isEmpty
+            ? " (the kernel has no \(missingHelpers.joined(separator: ", ")))" : ""
+        var text = "\(kernel.description); BPF program: \(summary.build) build\(why), descriptor table by \(summary.descriptorTable), attached to "
         if summary.attach == "fexit" {
             text += "fexit on \(summary.fexitFunctions.count) system call functions"
         } else {
@@ -149,7 +159,11 @@ final class KernelProgram {
     }
 
     private static func image(of build: ProgramBuild) throws(CollectorError) -> UnsafeMutableRawBufferPointer {
-        let base64 = build == .kfuncs ? EmbeddedBPFObject.withKfuncs : EmbeddedBPFObject.withProbeReads
+        let base64 = switch build {
+        case .kfuncs: EmbeddedBPFObject.withKfuncs
+        case .probeReads: EmbeddedBPFObject.withProbeReads
+        case .boundedLoops: EmbeddedBPFObject.withBoundedLoops
+        }
         guard let bytes = Data(base64Encoded: base64) else {
             throw CollectorError(what: "the embedded BPF object is damaged", why: "it is not valid base64",
                                  fix: "rebuild spanlog")

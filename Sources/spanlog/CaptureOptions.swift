@@ -35,6 +35,8 @@ struct CaptureOptions: ParsableArguments {
     var fdTableByHelper = false
     @Flag(name: .customLong("bpf-without-kfuncs"), help: .hidden)
     var withoutKfuncs = false
+    @Flag(name: .customLong("bpf-bounded-loops"), help: .hidden)
+    var boundedLoops = false
 
     func validate() throws {
         guard (1...CollectorOptions.maxWriteBytesLimit).contains(maxWriteBytes) else {
@@ -54,6 +56,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.collector.verbose = verbose
         configuration.collector.fdTableByHelper = fdTableByHelper
         configuration.collector.withoutKfuncs = withoutKfuncs
+        configuration.collector.boundedLoops = boundedLoops
         configuration.collector.attach = attach
         configuration.collector.spanIO = spanIO
     }

@@ -24,6 +24,16 @@ struct BPFObjectAnalysis {
     private(set) var programs: [Function] = []
     /// Undefined global symbols: what the loader must resolve against the kernel.
     private(set) var externs: [String] = []
+    /// Helper numbers called (include/uapi/linux/bpf.h, `BPF_FUNC_*`).
+    private(set) var helpers: Set<Int> = []
+    /// The operations of atomic instructions (their immediates): 0 is the plain add every
+    /// kernel has; the others (fetch, or, and, xor, xchg, cmpxchg) are Linux 5.12+.
+    private(set) var atomicOperations: Set<Int> = []
+    /// Functions passed as callbacks (bpf_loop and the like; Linux 5.13+ knows the reference).
+    private(set) var callbackReferences = 0
+    /// Functions outside program sections that are global: before 5.12 the verifier takes only
+    /// scalars and the context as their arguments.
+    private(set) var globalFunctions: [String] = []
 
     struct Malformed: Error, CustomStringConvertible {
         var description: String
@@ -65,7 +75,9 @@ struct BPFObjectAnalysis {
         let executable = Set(sections.indices.filter { sections[$0].type == 1 && sections[$0].flags & 0x4 != 0 })
         for symbol in symbols where symbol.type == 2 && executable.contains(symbol.section) {
             functions.append(Function(section: symbol.section, name: symbol.name, start: symbol.value / 8, count: symbol.size / 8))
+            if symbol.binding == 1, sections[symbol.section].name == ".text" { globalFunctions.append(symbol.name) }
         }
+        globalFunctions.sort()
         // Relocations by (section, instruction): the symbol a call or callback reference names.
         var relocations: [Int: [Int: Symbol]] = [:]
         for section in sections where section.type == 9 {
@@ -94,6 +106,13 @@ struct BPFObjectAnalysis {
                 }
                 let isCall = code == 0x85 && source == 1
                 let isCallback = code == 0x18 && source == 4
+                // A function's address loaded (src 4, or a relocation against code that libbpf
+                // turns into one): a callback.
+                if code == 0x18, source == 4 || relocations[function.section]?[index].map({
+                    $0.type == 2 || ($0.type == 3 && executable.contains($0.section))
+                }) == true { callbackReferences += 1 }
+                if code == 0x85 && source == 0 { helpers.insert(immediate) }
+                if code == 0xDB || code == 0xC3 { atomicOperations.insert(immediate) }  // STX | ATOMIC, DW and W
                 if isCall || isCallback {
                     let target: (section: Int, instruction: Int)
                     if let symbol = relocations[function.section]?[index], symbol.section == 0 {

@@ -69,9 +69,9 @@ struct CollectorTests {
         #expect(workerSpans.allSatisfy { $0["parent"] as? String == batch["uid"] as? String })
     }
 
-    /// Also through the descriptor-table read that kernels before 6.17 get, and through the
-    /// build without kfuncs that kernels before 6.2 get.
-    @Test(arguments: [[], ["--bpf-fd-table-by-helper"], ["--bpf-without-kfuncs"]])
+    /// Also through the descriptor-table read that kernels before 6.17 get, through the build
+    /// without kfuncs that kernels before 6.2 get, and through the bounded-loops build of 5.10.
+    @Test(arguments: [[], ["--bpf-fd-table-by-helper"], ["--bpf-without-kfuncs"], ["--bpf-bounded-loops"]])
     func writevPwriteAndPwritevAreCaptured(options: [String]) throws {
         let workspace = try Workspace()
         let binary = try workspace.workload("vectored.c")

@@ -8,7 +8,7 @@ import Testing
 struct MarkerWriteTests {
     /// A Python program writing `before` bytes of balanced markers, then `>:t:last::` with a
     /// line inside it, in one write to /dev/null each.
-    func run(markerBytes: Int, in workspace: Workspace) throws -> SpanlogBinary.Result {
+    func run(markerBytes: Int, options: [String] = [], in workspace: Workspace) throws -> SpanlogBinary.Result {
         try workspace.write("bulk.py", """
             import os, sys
             size = int(sys.argv[1])
@@ -20,13 +20,15 @@ struct MarkerWriteTests {
             print("inside last", flush=True)
             os.write(devnull, b"<:t:last::\\n")
             """)
-        return try SpanlogBinary.run(["run", "--format", "json", "--no-default-rules", "--", "/usr/bin/python3",
+        return try SpanlogBinary.run(["run", "--format", "json", "--no-default-rules"] + options + ["--", "/usr/bin/python3",
                                       workspace.path("bulk.py"), String(markerBytes)], in: workspace.url)
     }
 
-    @Test func aWriteJustOverOneSlotLosesNoMarker() throws {
+    /// Also in the bounded-loops build (5.10), where a bounded loop replaces bpf_loop.
+    @Test(arguments: [[], ["--bpf-bounded-loops"]])
+    func aWriteJustOverOneSlotLosesNoMarker(options: [String]) throws {
         let workspace = try Workspace()
-        let result = try run(markerBytes: 16_384, in: workspace)
+        let result = try run(markerBytes: 16_384, options: options, in: workspace)
         #expect(result.status == 0)
         let line = try #require(result.lines.first { $0["text"] as? String == "inside last" })
         #expect((line["span"] as? [String: Any])?["tags"] as? [String] == ["last"], "the line lands in its span")
@@ -34,9 +36,10 @@ struct MarkerWriteTests {
         #expect(result.stats?["markers"] as? Int == 2 * (16_384 / 22) + 2)
     }
 
-    @Test func aMebibyteOfMarkersIsReadWhole() throws {
+    @Test(arguments: [[], ["--bpf-bounded-loops"]])
+    func aMebibyteOfMarkersIsReadWhole(options: [String]) throws {
         let workspace = try Workspace()
-        let result = try run(markerBytes: 1_048_000, in: workspace)
+        let result = try run(markerBytes: 1_048_000, options: options, in: workspace)
         #expect(result.status == 0)
         #expect(result.stats?["truncated_writes"] as? Int == 0)
         #expect(result.stats?["markers"] as? Int == 2 * (1_048_000 / 22) + 2)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kernel-image.sh SERIES: prints the path of the newest Debian cloud kernel image of a series
-# (6.1, 6.12, 6.16, 7.3, …), fetching it on first use with getkernel.sh (apt's own tools) into
+# (5.10, 6.1, 6.12, 6.16, 7.3, …), fetching it on first use with getkernel.sh (apt's own tools) into
 # SPANLOG_KERNEL_CACHE (default /var/tmp/spanlog-kernels). Later calls reuse it, offline.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,6 +10,7 @@ mkdir -p "$cache"
 remembered="$cache/series-$series"
 if [ -s "$remembered" ] && [ -f "$(cat "$remembered")" ]; then cat "$remembered"; exit 0; fi
 case $series in
+    5.10) pattern='^linux-image-5\.10\.0-[0-9]+-cloud-amd64$' ;;
     6.1) pattern='^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' ;;
     6.12) pattern='^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64$' ;;
     *) pattern="^linux-image-${series//./\\.}\\.[0-9]+\\+deb13-cloud-amd64\$" ;;

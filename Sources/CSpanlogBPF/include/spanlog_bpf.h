@@ -40,6 +40,10 @@ int sl_kernel_function_id(const char *name);
  * kernel allows fexit there, else -errno (EPERM under lockdown, ENOTSUPP without trampolines). */
 int sl_probe_fexit(const char *function);
 
+/* Whether the kernel knows BPF helper number `helper` in tracing programs (libbpf_probe_bpf_helper
+ * on a raw tracepoint program): 1 yes, 0 no, -errno when it cannot tell. */
+int sl_kernel_has_helper(int helper);
+
 /* How many instructions the verifier processed for a loaded program (Linux 5.16+; 0 before),
  * or -errno. The kernel gives up at 1,000,000. */
 long long sl_program_verified_instructions(int program_fd);

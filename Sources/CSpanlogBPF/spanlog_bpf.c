@@ -41,8 +41,67 @@ static void log_append(const char *format, va_list args)
     log_text[log_length] = 0;
 }
 
+/* The verifier's own count per program, from its statistics line ("processed N insns") in the
+ * load log libbpf prints at debug level after a load with sl_log_verifier_statistics: kernels
+ * before 5.16 give no count in the program's info. */
+#define SL_COUNTED_PROGRAMS 64
+static struct {
+    char name[64];
+    long long instructions;
+} logged_counts[SL_COUNTED_PROGRAMS];
+static int logged_count_number;
+
+static void note_verifier_statistics(const char *format, va_list args)
+{
+    char text[8192];
+    if (vsnprintf(text, sizeof(text), format, args) <= 0)
+        return;
+    const char *name = strstr(text, "prog '");
+    const char *begin = name ? strstr(name, "': -- BEGIN PROG LOAD LOG --") : NULL;
+    const char *processed = begin ? strstr(begin, "processed ") : NULL;
+    if (!processed || begin - name - 6 >= 64)
+        return;
+    char program[64];
+    memcpy(program, name + 6, begin - name - 6);
+    program[begin - name - 6] = 0;
+    int slot = 0;
+    while (slot < logged_count_number && strcmp(logged_counts[slot].name, program) != 0)
+        slot++;
+    if (slot == SL_COUNTED_PROGRAMS)
+        return;
+    if (slot == logged_count_number)
+        logged_count_number++;
+    strcpy(logged_counts[slot].name, program);
+    logged_counts[slot].instructions = strtoll(processed + 10, NULL, 10);
+}
+
+long long sl_logged_verified_instructions(const char *program)
+{
+    for (int slot = 0; slot < logged_count_number; slot++)
+        if (strcmp(logged_counts[slot].name, program) == 0)
+            return logged_counts[slot].instructions;
+    return 0;
+}
+
+void sl_log_verifier_statistics(struct bpf_object *object)
+{
+    struct bpf_program *program;
+    bpf_object__for_each_program(program, object)
+    {
+        /* BPF_LOG_STATS: the verdict and the statistics, not the instruction trace. */
+        if (bpf_program__autoload(program))
+            bpf_program__set_log_level(program, 4);
+    }
+}
+
 static int print_libbpf(enum libbpf_print_level level, const char *format, va_list args)
 {
+    if (level == LIBBPF_DEBUG) {
+        va_list copy;
+        va_copy(copy, args);
+        note_verifier_statistics(format, copy);
+        va_end(copy);
+    }
     if (level != LIBBPF_DEBUG) {
         va_list copy;
         va_copy(copy, args);
@@ -67,6 +126,7 @@ const char *sl_libbpf_log(void)
 
 void sl_libbpf_log_clear(void)
 {
+    logged_count_number = 0;
     log_length = 0;
     if (log_text)
         log_text[0] = 0;
@@ -163,4 +223,9 @@ long long sl_program_verified_instructions(int program_fd)
 int sl_kernel_has_helper(int helper)
 {
     return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, (enum bpf_func_id)helper, NULL);
+}
+
+int sl_kernel_has_ring_buffer(void)
+{
+    return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 }

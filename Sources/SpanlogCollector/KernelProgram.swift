@@ -54,7 +54,7 @@ final class KernelProgram {
             let outcome: LoadOutcome
             do throws(CollectorError) {
                 outcome = try Self.openAndLoad(image, config: planConfig, plan: plan, spanIO: options.spanIO,
-                                               ringBufferBytes: options.ringBufferBytes)
+                                               ringBufferBytes: options.ringBufferBytes, statistics: options.verbose)
             } catch {
                 image.deallocate()
                 throw error
@@ -128,7 +128,8 @@ final class KernelProgram {
         var program = bpf_object__next_program(object, nil)
         while let current = program {
             if bpf_program__autoload(current) {
-                let verified = sl_program_verified_instructions(bpf_program__fd(current))
+                var verified = sl_program_verified_instructions(bpf_program__fd(current))
+                if verified <= 0 { verified = sl_logged_verified_instructions(bpf_program__name(current)) }
                 counts.append("\(String(cString: bpf_program__name(current)))=\(verified)")
             }
             program = bpf_object__next_program(object, current)
@@ -237,7 +238,7 @@ final class KernelProgram {
     /// Opens the object from `image`, configures it, picks its programs for `plan` and loads it
     /// into the kernel. An object that fails to load is closed (libbpf cannot load one twice).
     private static func openAndLoad(_ image: UnsafeMutableRawBufferPointer, config: sl_config, plan: LoadPlan,
-                                    spanIO: Bool, ringBufferBytes: Int) throws(CollectorError) -> LoadOutcome {
+                                    spanIO: Bool, ringBufferBytes: Int, statistics: Bool) throws(CollectorError) -> LoadOutcome {
         guard let skeleton = sl_skeleton_open(image.baseAddress, image.count) else {
             throw CollectorError.system("opening the BPF object failed", errno: errno,
                                         otherwise: "rebuild spanlog (after a change to bpf/, regenerate its skeleton: "
@@ -258,6 +259,8 @@ final class KernelProgram {
             spanlog_bpf__destroy(skeleton)
             throw error
         }
+        // --verbose: the verifier's count per program, which kernels before 5.16 give only in its log.
+        if statistics { sl_log_verifier_statistics(skeleton.pointee.obj) }
         let loadStatus = spanlog_bpf__load(skeleton)
         guard loadStatus == 0 else {
             spanlog_bpf__destroy(skeleton)

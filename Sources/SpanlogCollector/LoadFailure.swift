@@ -36,7 +36,7 @@ enum LoadFailure {
         if let helper = word(after: "unknown func ", in: log) ?? word(after: "invalid func ", in: log) {
             return CollectorError(
                 what: what, why: "the kernel has no BPF helper \(helper) (\(facts))",
-                fix: "spanlog needs Linux 6.1 or newer; if this kernel is that new, \(reportAdvice)")
+                fix: "spanlog needs Linux 5.10 or newer; if this kernel is that new, \(reportAdvice)")
         }
         if code == EPERM || code == EACCES, let verdict = lastVerifierLine(in: log) {
             return CollectorError(what: what, why: "the verifier refused it: \(verdict) (\(facts))", fix: reportAdvice)
@@ -55,7 +55,7 @@ enum LoadFailure {
             return CollectorError(what: what, why: "the verifier refused it: \(verdict) (\(facts))", fix: reportAdvice)
         }
         return CollectorError(what: what, why: "\(String(cString: strerror(code))) (\(facts))",
-                              fix: "run with --verbose for libbpf's log; if the kernel is Linux 6.1 or newer with BTF, \(reportAdvice)")
+                              fix: "run with --verbose for libbpf's log; if the kernel is Linux 5.10 or newer with BTF, \(reportAdvice)")
     }
 
     /// The verifier's verdict: the last line of its log that is not its closing statistics.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSpanlogBPF
 
 /// Checks, before loading anything, that this process and kernel can run the collector, so
 /// the user gets one line saying what is missing instead of a libbpf error.
@@ -9,7 +10,7 @@ public enum Preflight {
     /// (the README and docs/collector.md say the same): the oldest kernel the kernel matrix
     /// (scripts/kernel-matrix.sh) passes, and BTF. What else a kernel has or lacks (kfuncs,
     /// fexit, private stacks) only changes which way the program is loaded.
-    public static let kernelRequirement = "Linux 6.1 or newer built with BTF (CONFIG_DEBUG_INFO_BTF=y)"
+    public static let kernelRequirement = "Linux 5.10 or newer built with BTF (CONFIG_DEBUG_INFO_BTF=y)"
 
     public static func check() throws(CollectorError) {
         try checkPrivileges()
@@ -18,6 +19,14 @@ public enum Preflight {
                 what: "kernel BTF is missing",
                 why: "/sys/kernel/btf/vmlinux does not exist (kernel \(KernelFacts.current().release))",
                 fix: "spanlog needs \(kernelRequirement); most distributions' kernels have it")
+        }
+        // The one feature below the floor that BTF does not imply: asked of the kernel, not
+        // read from its version.
+        if sl_kernel_has_ring_buffer() == 0 {
+            throw CollectorError(
+                what: "the kernel has no BPF ring buffer",
+                why: "BPF_MAP_TYPE_RINGBUF is unknown to kernel \(KernelFacts.current().release) (it came in Linux 5.8)",
+                fix: "spanlog needs \(kernelRequirement)")
         }
     }
 

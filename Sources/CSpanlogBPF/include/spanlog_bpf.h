@@ -44,6 +44,16 @@ int sl_probe_fexit(const char *function);
  * on a raw tracepoint program): 1 yes, 0 no, -errno when it cannot tell. */
 int sl_kernel_has_helper(int helper);
 
+/* Whether the kernel has the BPF ring buffer (Linux 5.8+): 1 yes, 0 no, -errno when it cannot tell. */
+int sl_kernel_has_ring_buffer(void);
+
+/* Asks the verifier for its statistics on every program `object` will load (BPF_LOG_STATS:
+ * the verdict and "processed N insns", no instruction trace), for
+ * sl_logged_verified_instructions. */
+void sl_log_verifier_statistics(struct bpf_object *object);
+/* The count from that log for the last load of `program`, or 0. */
+long long sl_logged_verified_instructions(const char *program);
+
 /* How many instructions the verifier processed for a loaded program (Linux 5.16+; 0 before),
  * or -errno. The kernel gives up at 1,000,000. */
 long long sl_program_verified_instructions(int program_fd);

@@ -5,7 +5,8 @@
 #
 #   bash scripts/kernel-matrix.sh [--quick] [SERIES...]     (as root, after swift build --build-tests)
 #
-# SERIES are Debian kernel series: 5.10 (bullseye, the floor), 6.1 (bookworm), 6.12 (bookworm-backports), 6.16 (the first
+# SERIES are Debian kernel series: 5.10 (bullseye, the floor; not in the default set yet: its
+# fexit start-up takes minutes in the emulator, docs/collector.md), 6.1 (bookworm), 6.12 (bookworm-backports), 6.16 (the first
 # with private BPF stacks, before the direct descriptor-table load of 6.17) and 7.3
 # (trixie-backports) by default. The newest cloud image of each series is fetched once with
 # Debian's tools into SPANLOG_KERNEL_CACHE (default /var/tmp/spanlog-kernels) and reused
@@ -26,7 +27,7 @@ for argument in "$@"; do
         *) series+=("$argument") ;;
     esac
 done
-[ ${#series[@]} -gt 0 ] || series=(5.10 6.1 6.12 6.16 7.3)
+[ ${#series[@]} -gt 0 ] || series=(6.1 6.12 6.16 7.3)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "kernel-matrix: skipped: needs root to boot kernels with this machine's root filesystem" >&2

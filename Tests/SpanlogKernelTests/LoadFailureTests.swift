@@ -109,4 +109,25 @@ struct LoadPlanTests {
         let plans = LoadPlan.inOrder(build: .probeReads, fexit: nil, options: CollectorOptions())
         #expect(plans.map(\.description) == ["probe-reads build, tracepoint, descriptor table by helper"])
     }
+
+    /// The build follows what the kernel has: a missing newer helper means bounded-loops and
+    /// nothing else; a missing kfunc means probe-reads, then bounded-loops should it be refused.
+    @Test func theBuildIsChosenByTheKernelsHelpersAndKfuncs() {
+        #expect(ProgramBuild.inOrder(hasKfuncs: true, missingHelpers: [], withoutKfuncs: false, boundedLoops: false)
+            == [.kfuncs, .probeReads, .boundedLoops])
+        #expect(ProgramBuild.inOrder(hasKfuncs: false, missingHelpers: [], withoutKfuncs: false, boundedLoops: false)
+            == [.probeReads, .boundedLoops])
+        #expect(ProgramBuild.inOrder(hasKfuncs: true, missingHelpers: ["bpf_loop"], withoutKfuncs: false,
+                                     boundedLoops: false) == [.boundedLoops])
+        #expect(ProgramBuild.inOrder(hasKfuncs: true, missingHelpers: [], withoutKfuncs: true, boundedLoops: false)
+            == [.probeReads, .boundedLoops])
+        #expect(ProgramBuild.inOrder(hasKfuncs: true, missingHelpers: [], withoutKfuncs: false, boundedLoops: true)
+            == [.boundedLoops])
+    }
+
+    @Test func theBoundedLoopsBuildReadsTheTableByHelper() {
+        let plans = LoadPlan.inOrder(build: .boundedLoops, fexit: Self.fexit, options: CollectorOptions())
+        #expect(plans.map(\.description) == ["bounded-loops build, fexit, descriptor table by helper",
+                                             "bounded-loops build, tracepoint, descriptor table by helper"])
+    }
 }

@@ -352,7 +352,7 @@ public final class Engine {
                 instance.owner = nil
                 stats.abandonedSpans += 1
                 close(instance, endReason: .abandoned, at: timestamp)
-                let parentIsTraced = tracker.processes.parentPid(of: instance.pid).map { tracker.processes[$0] != nil } ?? false
+                let parentIsTraced = { self.tracker.processes.parentPid(of: instance.pid).map { self.tracker.processes[$0] != nil } ?? false }
                 if let (mistake, message) = hints.abandoned(instance, parentIsTraced: parentIsTraced, at: timestamp) {
                     emitHint(mistake, message, instance, at: timestamp)
                 }
